@@ -1,0 +1,232 @@
+package cpm.dsl;
+
+import cpm.dsl.Field.Kind;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every knob of a recipe, in the order {@code describe()} and the JSON form print them. Defaults are the
+ * paper's setup (ResNet-50, Mask2Former decoder, full CPM); presets ({@link Presets}) change what differs.
+ * Sections: image, audio, pixelDecoder, decoder, queries, classifier, cpm, loss, matcher, data, optim, eval,
+ * run.
+ */
+public final class RecipeSchema {
+
+    private static final Map<String, Field> FIELDS = new LinkedHashMap<>();
+    private static final List<String> SECTIONS = new ArrayList<>();
+
+    static {
+        // image backbone (Sec. 3.1: ResNet-50 in every table of the paper)
+        choice("image.backbone", "resnet50", "image backbone", "resnet18", "resnet34", "resnet50");
+        dbl("image.width", 1.0, 0.03125, 4.0, "channel width multiplier of the ResNet (1 = standard)");
+        integer("image.frozenStages", 1, 0, 5, "ResNet stages whose weights are frozen (0 none, 1 the stem, ...)");
+        choice("image.norm", "batch", "normalisation in the backbone", "batch", "group", "frozen-batch");
+        str("image.pretrained", "", "local file of pretrained backbone weights (empty: random init)");
+        integer("image.size", 224, 16, 2048, "training input size (square) in pixels");
+        bool("image.originalResolution", false, "evaluate each frame at its own resolution (Sec. 4.3) instead of image.size");
+
+        // audio backbone
+        choice("audio.backbone", "resnet", "audio CNN family", "cnn", "resnet");
+        integer("audio.width", 64, 4, 1024, "channels of the first audio CNN stage");
+        integer("audio.channels", 1, 1, 2, "input channels: 1 mono, 2 stereo (VPO)");
+        integer("audio.sampleRate", 16000, 4000, 96000, "sample rate the audio is resampled to (Hz)");
+        integer("audio.nFft", 512, 16, 8192, "STFT window length in samples");
+        integer("audio.hop", 160, 1, 8192, "STFT hop in samples");
+        choice("audio.window", "hann", "STFT window", "hann", "hamming", "rect");
+        integer("audio.bins", 0, 0, 4096, "frequency bins fed to the backbone (0: nFft/2+1, else resized)");
+        integer("audio.frames", 0, 0, 4096, "time frames fed to the backbone (0: as computed, else resized)");
+        choice("audio.scale", "log", "spectrogram compression: magnitude, or log(1+x)", "magnitude", "log");
+        dbl("audio.secondsPerFrame", 1.0, 0.05, 60.0, "seconds of audio per video frame");
+        str("audio.pretrained", "", "local file of pretrained audio backbone weights (empty: random init)");
+
+        // pixel decoder
+        choice("pixelDecoder.kind", "fpn", "pixel decoder", "fpn");
+        integer("pixelDecoder.hiddenDim", 256, 8, 2048, "channels of the pixel decoder");
+        integer("pixelDecoder.scales", 3, 1, 3, "pixel-decoder scales the transformer decoder cycles over (stride 32, 16, 8)");
+
+        // transformer decoder (audio layers, then visual layers; Fig. 2)
+        integer("decoder.audioLayers", 3, 0, 32, "decoder layers that attend to the audio tokens (f^TD-A)");
+        integer("decoder.visualLayers", 9, 1, 64, "decoder layers with masked cross-attention to the image (f^TD-V)");
+        integer("decoder.heads", 8, 1, 64, "attention heads");
+        integer("decoder.hiddenDim", 256, 8, 4096, "decoder width");
+        integer("decoder.ffnDim", 2048, 8, 16384, "feed-forward width");
+        bool("decoder.maskedAttention", true, "Mask2Former masked cross-attention in the visual layers");
+        dbl("decoder.dropout", 0.0, 0.0, 0.9, "dropout in attention and FFN");
+        choice("decoder.norm", "post", "layer-norm placement", "pre", "post");
+
+        // queries
+        integer("queries.count", 100, 1, 1000, "class-agnostic queries N");
+        integer("queries.dim", 256, 4, 4096, "mask-embedding dimension D_q");
+
+        // classifier: softmax (point representation) or the class-conditional GMM (CCDM, Eq. 1-4)
+        choice("classifier.kind", "gmm", "softmax (point representation) or gmm (CCDM)", "softmax", "gmm");
+        integer("classifier.components", 3, 1, 64, "GMM components M per class");
+        choice("classifier.covariance", "diagonal", "GMM covariance", "diagonal", "full");
+        integer("classifier.bankSize", 2048, 2, 1_000_000, "memory bank size per class (FIFO of matched embeddings)");
+        dbl("classifier.momentum", 0.99, 0.0, 1.0, "GMM parameter momentum: new = m*old + (1-m)*EM");
+        integer("classifier.emIterations", 3, 1, 100, "EM iterations per update");
+        integer("classifier.updateInterval", 10, 1, 1_000_000, "steps between GMM updates");
+        dbl("classifier.varianceFloor", 1e-4, 1e-12, 1.0, "covariance floor added to the diagonal");
+        dbl("classifier.temperature", 1.0, 1e-3, 1e3, "divides the GMM log-likelihood logits before the CE loss");
+        integer("classifier.noObjectSamples", 64, 0, 100_000, "unmatched embeddings per step added to the no-object bank");
+
+        // CPM training tasks (Sec. 3.2)
+        bool("cpm.vcp", true, "visual conditional prompting (Eq. 6)");
+        dbl("cpm.vcpWeight", 1.0, 0.0, 1e3, "weight of l_VCP");
+        bool("cpm.acp", true, "audio conditional prompting (Eq. 5)");
+        dbl("cpm.acpWeight", 1.0, 0.0, 1e3, "weight of l_ACP");
+        bool("cpm.pcl", true, "prompting-based contrastive learning (Eq. 7-9)");
+        dbl("cpm.pclWeight", 1.0, 0.0, 1e3, "weight of l_PCL");
+        dbl("cpm.lambda", 1.0, 0.0, 1e3, "l = l_agn + lambda * (l_ACP + l_VCP + l_PCL)");
+        integer("cpm.promptsPerClass", 1, 1, 64, "prompts z^k sampled per sounding class");
+        dbl("cpm.tau", 0.1, 1e-4, 10.0, "PCL temperature (Eq. 9)");
+        integer("cpm.pclPixels", 256, 1, 1_000_000, "pixels sampled per class and image for PCL");
+        str("cpm.noise", "auto", "ACP off-screen set: auto (synthetic off-screen set, or another clip), or a folder of WAV files");
+        dbl("cpm.mixGain", 1.0, 0.0, 100.0, "gain of the off-screen spectrogram a_j in a_p = a_i + gain * a_j");
+        integer("cpm.warmupSteps", 0, 0, 10_000_000, "steps before the CPM losses switch on");
+
+        // losses (Sec. 3.1)
+        dbl("loss.ceWeight", 2.0, 0.0, 1e3, "cross-entropy weight");
+        dbl("loss.noObjectWeight", 0.1, 0.0, 1.0, "class weight of the no-object class in the CE");
+        dbl("loss.focalWeight", 5.0, 0.0, 1e3, "focal mask loss weight");
+        dbl("loss.focalAlpha", 0.25, 0.0, 1.0, "focal alpha");
+        dbl("loss.focalGamma", 2.0, 0.0, 10.0, "focal gamma");
+        dbl("loss.diceWeight", 5.0, 0.0, 1e3, "dice mask loss weight");
+        bool("loss.deepSupervision", true, "losses on every decoder layer's predictions");
+
+        // Hungarian matching costs
+        dbl("matcher.classCost", 2.0, 0.0, 1e3, "class cost");
+        dbl("matcher.maskCost", 5.0, 0.0, 1e3, "sigmoid BCE mask cost");
+        dbl("matcher.diceCost", 5.0, 0.0, 1e3, "dice cost");
+        integer("matcher.points", 12544, 0, 10_000_000, "points sampled for matching and mask losses (0: all pixels)");
+
+        // data
+        choice("data.kind", "synthetic", "data set", "synthetic", "avss", "s4", "ms3", "vpo-ss", "vpo-ms", "vpo-msmi");
+        choice("data.preset", "semantic", "synthetic preset (spec/synthetic.md)", "ss", "ms", "semantic", "stereo");
+        str("data.path", "", "data root on local disk (required unless data.kind is synthetic)");
+        integer("data.framesPerClip", 5, 1, 100, "frames per clip");
+        integer("data.trainItems", 2000, 1, 10_000_000, "synthetic training clips");
+        integer("data.testItems", 100, 1, 10_000_000, "synthetic test clips");
+        bool("data.augment", true, "random resized crop and horizontal flip (Sec. 4.3)");
+        dbl("data.cropScale", 0.5, 0.05, 1.0, "smallest area fraction of the random resized crop");
+        list("data.classes", List.of(), "class names, background first (empty: from the data set)");
+
+        // optimiser and schedule
+        dbl("optim.lr", 1e-4, 1e-8, 10.0, "AdamW learning rate");
+        dbl("optim.weightDecay", 0.05, 0.0, 10.0, "AdamW weight decay");
+        dbl("optim.backboneLrMultiplier", 0.1, 0.0, 10.0, "backbone learning rate = lr * this");
+        choice("optim.schedule", "poly", "learning-rate schedule", "poly", "cosine", "constant");
+        dbl("optim.polyPower", 0.9, 0.0, 10.0, "power of the poly schedule");
+        integer("optim.warmupSteps", 0, 0, 10_000_000, "linear warm-up steps");
+        integer("optim.steps", 40000, 1, 100_000_000, "training steps");
+        integer("optim.batchSize", 8, 1, 4096, "frames per batch");
+        dbl("optim.gradClip", 0.01, 0.0, 1e6, "gradient clipping (global L2 norm; 0 = off)");
+
+        // evaluation
+        choice("eval.protocol", "per-dataset", "per-dataset (PASCAL VOC) or per-image (AVSBench-Objects)", "per-dataset", "per-image");
+        dbl("eval.betaSquared", 0.3, 1e-6, 100.0, "beta^2 of the F-measure");
+        integer("eval.interval", 0, 0, 100_000_000, "steps between evaluations during training (0: only at the end)");
+        integer("eval.maxItems", 0, 0, 100_000_000, "evaluate at most this many test clips (0: all)");
+
+        // run
+        integer("run.seed", 42, 0, Integer.MAX_VALUE, "seed of every random choice");
+        choice("run.device", "auto", "compute device", "auto", "cpu", "gpu");
+        integer("run.threads", 0, 0, 1024, "CPU threads (0: all cores)");
+        integer("run.checkpointInterval", 500, 0, 100_000_000, "steps between checkpoints (0: only at the end)");
+        integer("run.logInterval", 10, 1, 100_000_000, "steps between history rows");
+        integer("run.pictures", 4, 0, 1000, "test items drawn as overlays after training");
+    }
+
+    private RecipeSchema() {
+    }
+
+    /** All fields, in schema order. */
+    public static Map<String, Field> fields() {
+        return Collections.unmodifiableMap(FIELDS);
+    }
+
+    public static List<String> sections() {
+        return Collections.unmodifiableList(SECTIONS);
+    }
+
+    /** The field at a path, or an error naming the path and the nearest known one. */
+    public static Field field(String path) {
+        Field f = FIELDS.get(path);
+        if (f == null) {
+            throw new RecipeException(List.of(new RecipeException.Problem(path, "an unknown field",
+                    "a known field" + suggestion(path))));
+        }
+        return f;
+    }
+
+    public static boolean has(String path) {
+        return FIELDS.containsKey(path);
+    }
+
+    static String suggestion(String path) {
+        String best = null;
+        int bestD = Integer.MAX_VALUE;
+        for (String p : FIELDS.keySet()) {
+            int d = levenshtein(p.toLowerCase(), path.toLowerCase());
+            if (d < bestD) {
+                bestD = d;
+                best = p;
+            }
+        }
+        return best != null && bestD <= Math.max(3, path.length() / 3) ? " (did you mean " + best + "?)" : "";
+    }
+
+    private static int levenshtein(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static void add(Field f) {
+        FIELDS.put(f.path(), f);
+        if (!SECTIONS.contains(f.section())) {
+            SECTIONS.add(f.section());
+        }
+    }
+
+    private static void integer(String p, int def, int min, int max, String doc) {
+        add(new Field(p, Kind.INT, def, min, max, null, doc));
+    }
+
+    private static void dbl(String p, double def, double min, double max, String doc) {
+        add(new Field(p, Kind.DOUBLE, def, min, max, null, doc));
+    }
+
+    private static void bool(String p, boolean def, String doc) {
+        add(new Field(p, Kind.BOOL, def, 0, 0, null, doc));
+    }
+
+    private static void str(String p, String def, String doc) {
+        add(new Field(p, Kind.STRING, def, 0, 0, null, doc));
+    }
+
+    private static void list(String p, List<String> def, String doc) {
+        add(new Field(p, Kind.LIST, def, 0, 0, null, doc));
+    }
+
+    private static void choice(String p, String def, String doc, String... choices) {
+        add(new Field(p, Kind.CHOICE, def, 0, 0, List.of(choices), doc));
+    }
+}
