@@ -1,0 +1,120 @@
+package cpm.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import cpm.nn.Weights;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW (decoupled weight decay) over the trainable parameters of a {@link Weights} store, with a learning-rate
+ * multiplier per parameter group (the backbone's) and global-norm gradient clipping. Written here rather than
+ * with DJL's Trainer because the state must be explicit for exact checkpoints, live in the long-lived manager
+ * (DJL's Adam creates it lazily, which breaks per-step scopes), and be updated in place with grad mode off.
+ */
+public final class AdamW {
+
+    private final Weights weights;
+    private final Map<String, Double> groupLr;
+    private final double beta1 = 0.9;
+    private final double beta2 = 0.999;
+    private final double eps = 1e-8;
+    private final double weightDecay;
+    private final double clip;
+    private final Map<String, NDArray> m = new LinkedHashMap<>();
+    private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private long t;
+
+    /**
+     * @param groupLr learning-rate multiplier per Weights group (missing groups: 1)
+     * @param clip    maximum global L2 norm of the gradients (0: no clipping)
+     */
+    public AdamW(Weights weights, double weightDecay, double clip, Map<String, Double> groupLr) {
+        this.weights = weights;
+        this.weightDecay = weightDecay;
+        this.clip = clip;
+        this.groupLr = groupLr;
+        NDManager mgr = weights.manager();
+        for (Map.Entry<String, NDArray> e : weights.trainable().entrySet()) {
+            m.put(e.getKey(), mgr.zeros(e.getValue().getShape()));
+            v.put(e.getKey(), mgr.zeros(e.getValue().getShape()));
+        }
+    }
+
+    /**
+     * One update with learning rate {@code lr}; gradients are read, used and zeroed.
+     *
+     * @return the global gradient norm before clipping
+     */
+    public double step(double lr) {
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager tmp = weights.manager().newSubManager()) {
+            Map<String, NDArray> params = weights.trainable();
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            double sq = 0;
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray g = e.getValue().getGradient();
+                g.attach(tmp);
+                grads.put(e.getKey(), g);
+            }
+            if (!grads.isEmpty()) {
+                NDArray[] norms = grads.values().stream().map(g -> g.square().sum()).toArray(NDArray[]::new);
+                sq = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(norms)).sum().getFloat();
+            }
+            double norm = Math.sqrt(sq);
+            double scale = clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0;
+            t++;
+            double bc1 = 1 - Math.pow(beta1, t);
+            double bc2 = 1 - Math.pow(beta2, t);
+            Map<String, Weights.Entry> entries = weights.entries();
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                String name = e.getKey();
+                NDArray p = e.getValue();
+                NDArray g = grads.get(name);
+                if (scale != 1.0) {
+                    g = g.mul((float) scale);
+                }
+                NDArray mi = m.get(name);
+                NDArray vi = v.get(name);
+                mi.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+                vi.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+                double glr = lr * groupLr.getOrDefault(entries.get(name).group(), 1.0);
+                if (weightDecay > 0 && p.getShape().dimension() > 1) {
+                    p.muli((float) (1 - glr * weightDecay));
+                }
+                NDArray denom = vi.div((float) bc2).sqrt().addi((float) eps);
+                p.subi(mi.div(denom).muli((float) (glr / bc1)));
+                JniUtils.zeroGrad((PtNDArray) p);
+            }
+            return norm;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    public long steps() {
+        return t;
+    }
+
+    /** The optimiser state by name ("m/<param>", "v/<param>"), for checkpoints. */
+    public Map<String, NDArray> state() {
+        Map<String, NDArray> s = new LinkedHashMap<>();
+        m.forEach((k, a) -> s.put("m/" + k, a));
+        v.forEach((k, a) -> s.put("v/" + k, a));
+        return s;
+    }
+
+    public void setSteps(long steps) {
+        this.t = steps;
+    }
+
+    /** Names of the parameters the optimiser updates. */
+    public List<String> parameterNames() {
+        return List.copyOf(m.keySet());
+    }
+}

@@ -1,0 +1,524 @@
+package cpm.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import cpm.data.AudioMixture;
+import cpm.data.AvsDataset;
+import cpm.data.Batch;
+import cpm.data.BatchLoader;
+import cpm.data.Datasets;
+import cpm.data.OffscreenSet;
+import cpm.data.Spectrogram;
+import cpm.diag.CoverageScore;
+import cpm.diag.MatchingStability;
+import cpm.dsl.Recipe;
+import cpm.eval.InferenceMerge;
+import cpm.eval.SegmentationMetrics;
+import cpm.model.AudioFeatures;
+import cpm.model.AvsModel;
+import cpm.model.DecoderOutput;
+import cpm.model.ImageFeatures;
+import cpm.model.LayerOutput;
+import cpm.nn.Weights;
+import cpm.prompting.AudioConditionalPrompting;
+import cpm.prompting.Ccdm;
+import cpm.prompting.PromptContrastiveLearning;
+import cpm.prompting.PromptSampler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training run held in memory: the compiled model, its optimiser, the GMM and memory bank, the data order.
+ * {@link #step()} runs one training step of the overall objective l = l_agn + lambda (l_ACP + l_VCP + l_PCL)
+ * (Sec. 3.2); the CLI loops it, the REPL calls it one step at a time. Each step runs in its own NDScope, so
+ * memory stays flat; everything random derives from (run.seed, step), so a resumed run repeats exactly.
+ */
+public final class TrainingSession implements AutoCloseable {
+
+    /** Loss terms and timings of one step; a term that is off is NaN. */
+    public record StepResult(long step, double loss, double agn, double vcp, double acp, double pcl, double lr,
+                             double gradNorm, Timings timings) {
+    }
+
+    /** Where a step's time went, in milliseconds. */
+    public record Timings(double data, double forward, double matching, double gmm, double backward,
+                          double optimiser) {
+        public double total() {
+            return data + forward + matching + gmm + backward + optimiser;
+        }
+    }
+
+    private final Recipe recipe;
+    private final NDManager root;
+    private final Weights weights;
+    private final AvsModel model;
+    private final Spectrogram spectrogram;
+    private final HungarianMatcher matcher;
+    private final SetCriterion criterion;
+    private final AdamW optimiser;
+    private final LrSchedule schedule;
+    private final Ccdm ccdm;
+    private final PromptSampler sampler;
+    private final PromptContrastiveLearning pcl;
+    private final MatchingStability stability;
+    private final AvsDataset train;
+    private final OffscreenSet noise;
+    private final BatchLoader loader;
+    private final int numClasses;
+    private final List<String> classes;
+    private final long seed;
+    private long step;
+    private volatile boolean stopRequested;
+
+    public TrainingSession(Recipe recipe) {
+        this.recipe = recipe;
+        this.seed = recipe.getInt("run.seed");
+        Engine engine = Engine.getInstance();
+        int threads = recipe.getInt("run.threads");
+        if (threads > 0) {
+            JniUtils.setNumThreads(threads);
+        }
+        engine.setRandomSeed((int) seed);
+        this.root = NDManager.newBaseManager(device(recipe));
+        this.train = Datasets.open(recipe, "train");
+        this.classes = train.classes();
+        this.numClasses = classes.size();
+        this.noise = recipe.getBool("cpm.acp") ? Datasets.offscreen(recipe, train) : null;
+        this.weights = new Weights(root.newSubManager(), seed);
+        this.model = new AvsModel(recipe, numClasses, weights);
+        if (recipe.getString("classifier.kind").equals("gmm")) {
+            this.ccdm = new Ccdm(recipe, numClasses, seed);
+            model.setClassifier(ccdm.classifier());
+            this.sampler = new PromptSampler(ccdm.mixture(), seed);
+        } else {
+            this.ccdm = null;
+            this.sampler = null;
+        }
+        this.pcl = recipe.getBool("cpm.pcl")
+                ? new PromptContrastiveLearning(weights.child("pcl"), recipe.getInt("decoder.hiddenDim"),
+                recipe.getInt("queries.dim"), recipe.getInt("queries.dim"), recipe.getDouble("cpm.tau"),
+                recipe.getInt("cpm.pclPixels"), seed)
+                : null;
+        this.spectrogram = new Spectrogram(recipe);
+        this.matcher = new HungarianMatcher(recipe, seed);
+        this.criterion = new SetCriterion(recipe, numClasses, seed);
+        this.optimiser = new AdamW(weights, recipe.getDouble("optim.weightDecay"), recipe.getDouble("optim.gradClip"),
+                Map.of("backbone", recipe.getDouble("optim.backboneLrMultiplier")));
+        this.schedule = new LrSchedule(recipe);
+        this.stability = new MatchingStability(recipe.getInt("queries.count"), numClasses);
+        this.loader = new BatchLoader(train, noise, recipe, true, seed);
+        if (!recipe.getString("image.pretrained").isEmpty() || !recipe.getString("audio.pretrained").isEmpty()) {
+            model.loadPretrained(recipe);
+        }
+    }
+
+    static Device device(Recipe r) {
+        String d = r.getString("run.device");
+        int gpus = Engine.getInstance().getGpuCount();
+        if (d.equals("gpu") && gpus == 0) {
+            throw new IllegalArgumentException("run.device: found gpu, expected cpu or auto (no GPU is visible)");
+        }
+        return (d.equals("gpu") || (d.equals("auto") && gpus > 0)) ? Device.gpu() : Device.cpu();
+    }
+
+    public Recipe recipe() {
+        return recipe;
+    }
+
+    public AvsModel model() {
+        return model;
+    }
+
+    public Weights weights() {
+        return weights;
+    }
+
+    public AdamW optimiser() {
+        return optimiser;
+    }
+
+    /** The CCDM state, or null with the softmax classifier. */
+    public Ccdm ccdm() {
+        return ccdm;
+    }
+
+    public PromptSampler sampler() {
+        return sampler;
+    }
+
+    public MatchingStability stability() {
+        return stability;
+    }
+
+    public Spectrogram spectrogram() {
+        return spectrogram;
+    }
+
+    public HungarianMatcher matcher() {
+        return matcher;
+    }
+
+    public BatchLoader loader() {
+        return loader;
+    }
+
+    public List<String> classes() {
+        return classes;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    public NDManager manager() {
+        return root;
+    }
+
+    /** Steps completed. */
+    public long stepsDone() {
+        return step;
+    }
+
+    public void setStepsDone(long s) {
+        this.step = s;
+    }
+
+    /** Asks a running loop to stop at the next step boundary (Ctrl-C in the REPL). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    public boolean takeStopRequest() {
+        boolean s = stopRequested;
+        stopRequested = false;
+        return s;
+    }
+
+    private static final double NS = 1e6;
+
+    /** One training step. Throws {@link NonFiniteLossException} (before updating) when a loss is not finite. */
+    public StepResult step() {
+        JniUtils.setGradMode(false);
+        long t0 = System.nanoTime();
+        double lr = schedule.at(step);
+        StepResult result;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDManager m = root.newSubManager();
+            try {
+                Batch batch = loader.next(m);
+                long t1 = System.nanoTime();
+                double tMatch = 0;
+                double tGmm = 0;
+                Losses losses;
+                long t2;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    Forward f = forward(batch, m);
+                    long tm0 = System.nanoTime();
+                    losses = agnosticLoss(f, batch);
+                    tMatch = (System.nanoTime() - tm0) / NS;
+                    if (ccdm != null) {
+                        long tg = System.nanoTime();
+                        ccdm.observe(f.out.last().maskEmbed(), losses.assigned);
+                        tGmm += (System.nanoTime() - tg) / NS;
+                    }
+                    recordStability(batch, losses.assigned);
+                    boolean cpmNow = recipe.cpmOn() && step >= recipe.getInt("cpm.warmupSteps");
+                    if (cpmNow) {
+                        cpmLosses(f, batch, losses, m);
+                    }
+                    NDArray total = losses.total();
+                    checkFinite(losses, batch);
+                    t2 = System.nanoTime();
+                    gc.backward(total);
+                }
+                long t3 = System.nanoTime();
+                double gradNorm = optimiser.step(lr);
+                long t4 = System.nanoTime();
+                if (ccdm != null) {
+                    long tg = System.nanoTime();
+                    ccdm.maybeUpdate(step + 1);
+                    tGmm += (System.nanoTime() - tg) / NS;
+                }
+                long t5 = System.nanoTime();
+                double forwardMs = (t2 - t1) / NS - tMatch - tGmm;
+                Timings timings = new Timings((t1 - t0) / NS, forwardMs, tMatch, tGmm + (t5 - t4) / NS * 0,
+                        (t3 - t2) / NS, (t4 - t3) / NS + (t5 - t4) / NS);
+                result = new StepResult(step, losses.totalValue, losses.agnValue, losses.vcpValue, losses.acpValue,
+                        losses.pclValue, lr, gradNorm, timings);
+            } finally {
+                m.close();
+            }
+        }
+        step++;
+        return result;
+    }
+
+    /** The outputs of the class-agnostic workflow for a batch. */
+    record Forward(NDArray spec, NDArray magnitude, ImageFeatures img, AudioFeatures aud, DecoderOutput out,
+                   Targets targets) {
+    }
+
+    private Forward forward(Batch batch, NDManager m) {
+        NDArray mag = spectrogram.magnitude(batch.waves());
+        NDArray spec = spectrogram.toBackboneInput(mag);
+        ImageFeatures img = model.encodeImage(batch.images(), true);
+        AudioFeatures aud = model.encodeAudio(spec, true);
+        DecoderOutput out = model.decodeQueries(img, aud, true);
+        Shape ms = out.last().maskLogits().getShape();
+        Targets targets = Targets.fromLabels(batch.labels(), numClasses, ms.get(2), ms.get(3));
+        return new Forward(spec, mag, img, aud, out, targets);
+    }
+
+    /** Loss terms of a step, as tensors (for the gradient) and as numbers (for the log). */
+    static final class Losses {
+        NDArray agn;
+        NDArray vcp;
+        NDArray acp;
+        NDArray pcl;
+        int[][] assigned;
+        double totalValue;
+        double agnValue = Double.NaN;
+        double vcpValue = Double.NaN;
+        double acpValue = Double.NaN;
+        double pclValue = Double.NaN;
+        float lambda;
+        float wVcp;
+        float wAcp;
+        float wPcl;
+
+        NDArray total() {
+            NDArray t = agn;
+            NDArray cpm = null;
+            if (vcp != null) {
+                cpm = vcp.mul(wVcp);
+            }
+            if (acp != null) {
+                cpm = cpm == null ? acp.mul(wAcp) : cpm.add(acp.mul(wAcp));
+            }
+            if (pcl != null) {
+                cpm = cpm == null ? pcl.mul(wPcl) : cpm.add(pcl.mul(wPcl));
+            }
+            if (cpm != null) {
+                t = t.add(cpm.mul(lambda));
+            }
+            agnValue = agn.getFloat();
+            vcpValue = vcp == null ? Double.NaN : vcp.getFloat();
+            acpValue = acp == null ? Double.NaN : acp.getFloat();
+            pclValue = pcl == null ? Double.NaN : pcl.getFloat();
+            totalValue = t.getFloat();
+            return t;
+        }
+    }
+
+    /** l_agn (Sec. 3.1): Hungarian matching and CE + focal + dice on every decoder layer (deep supervision). */
+    private Losses agnosticLoss(Forward f, Batch batch) {
+        Losses l = new Losses();
+        l.lambda = recipe.getFloat("cpm.lambda");
+        l.wVcp = recipe.getFloat("cpm.vcpWeight");
+        l.wAcp = recipe.getFloat("cpm.acpWeight");
+        l.wPcl = recipe.getFloat("cpm.pclWeight");
+        matcher.reseed(seed * 1_000_003L + step);
+        criterion.reseed(seed * 1_000_033L + step);
+        List<LayerOutput> layers = recipe.getBool("loss.deepSupervision") ? f.out.layers() : List.of(f.out.last());
+        NDArray sum = null;
+        Matching lastMatch = null;
+        for (LayerOutput layer : layers) {
+            Matching match = matcher.match(layer.classLogits(), layer.maskLogits(), f.targets);
+            LossTerms terms = criterion.layerLoss(layer.classLogits(), layer.maskLogits(), f.targets, match);
+            sum = sum == null ? terms.total() : sum.add(terms.total());
+            lastMatch = match;
+        }
+        l.agn = sum;
+        l.assigned = assignedClasses(lastMatch, f.targets, recipe.getInt("queries.count"));
+        return l;
+    }
+
+    /** For each image and query, the class it was matched to, or numClasses (no-object). */
+    int[][] assignedClasses(Matching match, Targets targets, int queries) {
+        int[][] a = new int[targets.batchSize()][queries];
+        for (int b = 0; b < a.length; b++) {
+            java.util.Arrays.fill(a[b], numClasses);
+            int[] cls = targets.classes(b);
+            for (int i = 0; i < match.queryIndex()[b].length; i++) {
+                a[b][match.queryIndex()[b][i]] = cls[match.targetIndex()[b][i]];
+            }
+        }
+        return a;
+    }
+
+    private void recordStability(Batch batch, int[][] assigned) {
+        for (int b = 0; b < assigned.length; b++) {
+            stability.record(batch.ids().get(b) + "#" + batch.frames()[b], assigned[b]);
+        }
+    }
+
+    /** The sounding classes K = {k : t_i(k) = 1} of each image (background excluded). */
+    static int[][] soundingClasses(NDArray tags) {
+        float[] t = tags.toFloatArray();
+        int b = (int) tags.getShape().get(0);
+        int c = (int) tags.getShape().get(1);
+        int[][] out = new int[b][];
+        for (int i = 0; i < b; i++) {
+            List<Integer> ks = new ArrayList<>();
+            for (int k = 1; k < c; k++) {
+                if (t[i * c + k] > 0.5f) {
+                    ks.add(k);
+                }
+            }
+            out[i] = ks.stream().mapToInt(Integer::intValue).toArray();
+        }
+        return out;
+    }
+
+    /** The CPM workflow (Fig. 2, orange): prompts for the sounding classes on the mixed audio; VCP, ACP, PCL. */
+    private void cpmLosses(Forward f, Batch batch, Losses l, NDManager m) {
+        int[][] sounding = soundingClasses(batch.tags());
+        int per = recipe.getInt("cpm.promptsPerClass");
+        int kmax = 0;
+        for (int[] s : sounding) {
+            kmax = Math.max(kmax, s.length * per);
+        }
+        if (kmax == 0) {
+            return;
+        }
+        int b = sounding.length;
+        long[] cls = new long[b * kmax];
+        float[] valid = new float[b * kmax];
+        int[][] promptClasses = new int[b][kmax];
+        int[][] targetIndex = new int[b][kmax];
+        for (int i = 0; i < b; i++) {
+            int[] present = f.targets.classes(i);
+            java.util.Arrays.fill(targetIndex[i], -1);
+            for (int j = 0; j < sounding[i].length * per; j++) {
+                int k = sounding[i][j / per];
+                cls[i * kmax + j] = k;
+                valid[i * kmax + j] = 1f;
+                promptClasses[i][j] = k;
+                for (int t = 0; t < present.length; t++) {
+                    if (present[t] == k) {
+                        targetIndex[i][j] = t;
+                    }
+                }
+            }
+        }
+        NDArray classIdx = m.create(cls, new Shape(b, kmax));
+        NDArray validMask = m.create(valid, new Shape(b, kmax));
+        NDArray prompts;
+        if (sampler != null) {
+            sampler.reseed(seed * 7_919L + step);
+            prompts = sampler.sample(sounding, per, m).stopGradient();
+        } else {
+            prompts = model.pointPrompts(classIdx);
+        }
+        NDArray mixMag = null;
+        NDArray ratio = null;
+        AudioFeatures audMix = f.aud;
+        if (recipe.getBool("cpm.acp") && batch.noise() != null) {
+            NDArray noiseMag = spectrogram.magnitude(batch.noise());
+            mixMag = AudioMixture.mix(f.magnitude, noiseMag, recipe.getFloat("cpm.mixGain"));
+            NDArray clean1 = f.magnitude.sum(new int[] {1}, true);
+            NDArray mix1 = mixMag.sum(new int[] {1}, true);
+            ratio = AudioMixture.ratioMask(clean1, mix1, 1e-6f);
+            audMix = model.encodeAudio(spectrogram.toBackboneInput(mixMag), true);
+        }
+        DecoderOutput pout = model.decodePrompts(prompts, classIdx, f.img, audMix, true);
+        if (recipe.getBool("cpm.vcp")) {
+            List<LayerOutput> layers = recipe.getBool("loss.deepSupervision") ? pout.layers() : List.of(pout.last());
+            NDArray sum = null;
+            for (LayerOutput layer : layers) {
+                LossTerms t = criterion.directLoss(layer.classLogits(), layer.maskLogits(), f.targets, targetIndex);
+                sum = sum == null ? t.total() : sum.add(t.total());
+            }
+            l.vcp = sum;
+        }
+        if (ratio != null) {
+            Shape rs = ratio.getShape();
+            NDArray am = model.audioMasks(pout.last().maskEmbed(), audMix, rs.get(2), rs.get(3));
+            l.acp = AudioConditionalPrompting.loss(am, validMask, ratio);
+            if (pcl != null) {
+                Shape ps = f.img.maskFeatures().getShape();
+                NDArray labels = resizeLabels(batch.labels(), ps.get(2), ps.get(3));
+                l.pcl = pcl.loss(am, audMix.featureMap(), f.img.maskFeatures(), labels, promptClasses, validMask, step);
+            }
+        }
+    }
+
+    /** Nearest-neighbour resize of (B,H,W) int64 labels. */
+    static NDArray resizeLabels(NDArray labels, long h, long w) {
+        NDArray x = labels.toType(DataType.FLOAT32, false).expandDims(1);
+        NDArray r = x.getNDArrayInternal().interpolation(new long[] {h, w}, 0, false);
+        return r.squeeze(1).toType(DataType.INT64, false);
+    }
+
+    private void checkFinite(Losses l, Batch batch) {
+        String bad = null;
+        if (!Double.isFinite(l.agnValue)) {
+            bad = "loss_agn";
+        } else if (l.vcp != null && !Double.isFinite(l.vcpValue)) {
+            bad = "loss_vcp";
+        } else if (l.acp != null && !Double.isFinite(l.acpValue)) {
+            bad = "loss_acp";
+        } else if (l.pcl != null && !Double.isFinite(l.pclValue)) {
+            bad = "loss_pcl";
+        }
+        if (bad != null) {
+            throw new NonFiniteLossException(step, bad, batch.ids(), Map.of("loss_agn", l.agnValue, "loss_vcp",
+                    l.vcpValue, "loss_acp", l.acpValue, "loss_pcl", l.pclValue));
+        }
+    }
+
+    /** Evaluation results: means, per-class scores, coverage, and the protocol they were computed under. */
+    public record EvalResult(String split, String protocol, double miou, double fbeta, int images,
+                             List<SegmentationMetrics.ClassScore> perClass, double coverage, boolean silenced) {
+    }
+
+    /** Evaluates on a split; {@code silence} zeroes the audio (the benchmark must need it). */
+    public EvalResult evaluate(String split, int maxItems, boolean silence) {
+        return new Evaluator(this).run(split, maxItems, silence);
+    }
+
+    /** Inference on a batch: merged label maps and foreground probabilities at the label resolution. */
+    public InferenceMerge.Merged predict(Batch batch, boolean silence, CoverageScore coverage) {
+        JniUtils.setGradMode(false);
+        NDArray waves = silence ? batch.waves().zerosLike() : batch.waves();
+        NDArray spec = spectrogram.toBackboneInput(spectrogram.magnitude(waves));
+        ImageFeatures img = model.encodeImage(batch.images(), false);
+        AudioFeatures aud = model.encodeAudio(spec, false);
+        DecoderOutput out = model.decodeQueries(img, aud, false);
+        if (coverage != null) {
+            coverage.add(out.afterAudio().classLogits().softmax(-1), presentClasses(batch.tags()));
+        }
+        Shape ls = batch.labels().getShape();
+        return InferenceMerge.merge(out.last().classLogits().softmax(-1), out.last().maskLogits(), ls.get(1),
+                ls.get(2));
+    }
+
+    static boolean[][] presentClasses(NDArray tags) {
+        float[] t = tags.toFloatArray();
+        int b = (int) tags.getShape().get(0);
+        int c = (int) tags.getShape().get(1);
+        boolean[][] out = new boolean[b][c];
+        for (int i = 0; i < b; i++) {
+            for (int k = 1; k < c; k++) {
+                out[i][k] = t[i * c + k] > 0.5f;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        loader.close();
+        root.close();
+    }
+}

@@ -1,0 +1,293 @@
+package cpm.viz;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import cpm.data.AvsDataset;
+import cpm.data.Batch;
+import cpm.data.BatchLoader;
+import cpm.data.Datasets;
+import cpm.eval.InferenceMerge;
+import cpm.io.AtomicFiles;
+import cpm.train.History;
+import cpm.train.TrainingSession;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The pictures a person would rather look at than read: prediction overlays against the ground truth with a
+ * class legend, training curves, spectrograms with ACP masks, and ablation bar charts. Charts are XChart PNGs;
+ * overlays are drawn with Java2D. All written atomically.
+ */
+public final class Pictures {
+
+    private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+    private static final float[] STD = {0.229f, 0.224f, 0.225f};
+
+    private Pictures() {
+    }
+
+    /** The colour of a class index (PASCAL VOC bit palette, as the label maps use). */
+    public static Color colour(int cls) {
+        int r = 0;
+        int g = 0;
+        int b = 0;
+        int c = cls;
+        for (int i = 0; c > 0; i++, c >>= 3) {
+            r |= ((c) & 1) << (7 - i);
+            g |= ((c >> 1) & 1) << (7 - i);
+            b |= ((c >> 2) & 1) << (7 - i);
+        }
+        return new Color(r, g, b);
+    }
+
+    /** Training curves: every loss term over steps, and the matching stability score where measured. */
+    public static void curves(History history, Path file) {
+        List<History.Row> rows = history.rows();
+        XYChart chart = new XYChartBuilder().width(900).height(520).title("training curves").xAxisTitle("step")
+                .yAxisTitle("loss / STS").build();
+        chart.getStyler().setMarkerSize(0);
+        String[] names = {"loss", "loss_agn", "loss_vcp", "loss_acp", "loss_pcl", "sts"};
+        for (int n = 0; n < names.length; n++) {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (History.Row r : rows) {
+                double v = switch (n) {
+                    case 0 -> r.loss();
+                    case 1 -> r.agn();
+                    case 2 -> r.vcp();
+                    case 3 -> r.acp();
+                    case 4 -> r.pcl();
+                    default -> r.sts();
+                };
+                if (Double.isFinite(v)) {
+                    xs.add((double) r.step());
+                    ys.add(v);
+                }
+            }
+            if (!xs.isEmpty()) {
+                chart.addSeries(names[n], xs, ys).setMarker(SeriesMarkers.NONE);
+            }
+        }
+        if (chart.getSeriesMap().isEmpty()) {
+            chart.addSeries("loss", new double[] {0}, new double[] {0});
+        }
+        save(chart, file);
+    }
+
+    /** Several runs' curves of one column in one chart (e.g. the STS of baseline and CPM). */
+    public static void compare(Map<String, History> runs, String column, Path file) {
+        XYChart chart = new XYChartBuilder().width(900).height(520).title(column).xAxisTitle("step")
+                .yAxisTitle(column).build();
+        for (Map.Entry<String, History> e : runs.entrySet()) {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (History.Row r : e.getValue().rows()) {
+                double v = column.equals("sts") ? r.sts() : column.equals("loss_agn") ? r.agn() : r.loss();
+                if (Double.isFinite(v)) {
+                    xs.add((double) r.step());
+                    ys.add(v);
+                }
+            }
+            if (!xs.isEmpty()) {
+                chart.addSeries(e.getKey(), xs, ys).setMarker(SeriesMarkers.NONE);
+            }
+        }
+        save(chart, file);
+    }
+
+    /** A grouped bar chart: one group per row name, one bar per metric, with error bars when given. */
+    public static void bars(String title, List<String> rows, Map<String, double[]> means, Map<String, double[]> spreads,
+                            Path file) {
+        CategoryChart chart = new CategoryChartBuilder().width(900).height(520).title(title).yAxisTitle("score")
+                .build();
+        for (Map.Entry<String, double[]> e : means.entrySet()) {
+            List<Double> ys = new ArrayList<>();
+            List<Double> errs = new ArrayList<>();
+            double[] sd = spreads == null ? null : spreads.get(e.getKey());
+            for (int i = 0; i < rows.size(); i++) {
+                ys.add(e.getValue()[i]);
+                errs.add(sd == null ? 0.0 : sd[i]);
+            }
+            chart.addSeries(e.getKey(), rows, ys, errs);
+        }
+        save(chart, file);
+    }
+
+    private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) {
+        AtomicFiles.write(file, out -> out.write(BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG)));
+    }
+
+    /**
+     * Draws the first {@code n} items of a split: image, ground truth and prediction side by side, with a legend
+     * of the classes shown. Returns the files written.
+     */
+    public static List<Path> overlays(TrainingSession session, String split, int n, Path dir) {
+        List<Path> written = new ArrayList<>();
+        if (n <= 0) {
+            return written;
+        }
+        AvsDataset data = Datasets.open(session.recipe(), split);
+        try (BatchLoader loader = new BatchLoader(data, null, session.recipe(), false, session.recipe().getInt("run.seed"))) {
+            int index = 0;
+            while (index < n) {
+                try (NDScope scope = new NDScope(); NDManager m = session.manager().newSubManager()) {
+                    scope.suppressNotUsedWarning();
+                    Batch batch = loader.next(m);
+                    if (batch == null) {
+                        break;
+                    }
+                    InferenceMerge.Merged merged = session.predict(batch, false, null);
+                    for (int b = 0; b < batch.size() && index < n; b++, index++) {
+                        BufferedImage img = overlay(batch.images().get(b), batch.labels().get(b),
+                                merged.labels().get(b), data.classes(), batch.ids().get(b) + " frame " + batch.frames()[b]);
+                        Path file = dir.resolve(String.format(Locale.ROOT, "%s-%03d.png", split, index));
+                        writePng(img, file);
+                        written.add(file);
+                    }
+                }
+            }
+        }
+        return written;
+    }
+
+    /** Image | ground truth | prediction, 50% colour overlays, legend below. */
+    public static BufferedImage overlay(NDArray image, NDArray gt, NDArray pred, List<String> classes, String title) {
+        long[] s = image.getShape().getShape();
+        int h = (int) s[1];
+        int w = (int) s[2];
+        float[] px = image.toFloatArray();
+        long[] g = gt.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+        long[] p = pred.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+        int scale = Math.max(1, 256 / Math.max(h, w));
+        int pw = w * scale;
+        int ph = h * scale;
+        TreeSet<Integer> shown = new TreeSet<>();
+        BufferedImage out = new BufferedImage(pw * 3 + 40, ph + 90, BufferedImage.TYPE_INT_RGB);
+        Graphics2D gr = out.createGraphics();
+        gr.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        gr.setColor(Color.WHITE);
+        gr.fillRect(0, 0, out.getWidth(), out.getHeight());
+        for (int panel = 0; panel < 3; panel++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int i = y * w + x;
+                    float[] rgb = new float[3];
+                    for (int c = 0; c < 3; c++) {
+                        rgb[c] = Math.min(1f, Math.max(0f, px[c * h * w + i] * STD[c] + MEAN[c]));
+                    }
+                    int cls = panel == 1 ? (int) g[i] : panel == 2 ? (int) p[i] : 0;
+                    if (cls > 0) {
+                        shown.add(cls);
+                        Color col = colour(cls);
+                        rgb[0] = 0.45f * rgb[0] + 0.55f * col.getRed() / 255f;
+                        rgb[1] = 0.45f * rgb[1] + 0.55f * col.getGreen() / 255f;
+                        rgb[2] = 0.45f * rgb[2] + 0.55f * col.getBlue() / 255f;
+                    }
+                    gr.setColor(new Color(rgb[0], rgb[1], rgb[2]));
+                    gr.fillRect(10 + panel * (pw + 10) + x * scale, 24 + y * scale, scale, scale);
+                }
+            }
+        }
+        gr.setColor(Color.BLACK);
+        gr.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        gr.drawString("image", 10, 16);
+        gr.drawString("ground truth", 20 + pw, 16);
+        gr.drawString("prediction", 30 + 2 * pw, 16);
+        gr.drawString(title, 10, ph + 44);
+        int lx = 10;
+        for (int cls : shown) {
+            String name = cls < classes.size() ? classes.get(cls) : "class " + cls;
+            gr.setColor(colour(cls));
+            gr.fillRect(lx, ph + 58, 14, 14);
+            gr.setColor(Color.BLACK);
+            gr.setStroke(new BasicStroke(1));
+            gr.drawRect(lx, ph + 58, 14, 14);
+            gr.drawString(name, lx + 18, ph + 70);
+            lx += 26 + gr.getFontMetrics().stringWidth(name);
+        }
+        gr.dispose();
+        return out;
+    }
+
+    /** A magnitude spectrogram (T x F, log-scaled greys) with one coloured mask per prompt over it. */
+    public static BufferedImage spectrogramMasks(float[][] spec, List<float[][]> masks, List<String> names) {
+        int t = spec.length;
+        int f = spec[0].length;
+        int sx = Math.max(1, 400 / t);
+        int sy = Math.max(1, 240 / f);
+        double max = 1e-9;
+        for (float[] row : spec) {
+            for (float v : row) {
+                max = Math.max(max, Math.log1p(v));
+            }
+        }
+        BufferedImage out = new BufferedImage(t * sx + 20, f * sy + 50 + 18 * names.size(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D gr = out.createGraphics();
+        gr.setColor(Color.WHITE);
+        gr.fillRect(0, 0, out.getWidth(), out.getHeight());
+        for (int x = 0; x < t; x++) {
+            for (int y = 0; y < f; y++) {
+                float v = (float) (Math.log1p(spec[x][y]) / max);
+                float r = v;
+                float g = v;
+                float b = v;
+                for (int k = 0; k < masks.size(); k++) {
+                    float a = 0.6f * masks.get(k)[x][y];
+                    Color c = colour(k + 1);
+                    r = (1 - a) * r + a * c.getRed() / 255f;
+                    g = (1 - a) * g + a * c.getGreen() / 255f;
+                    b = (1 - a) * b + a * c.getBlue() / 255f;
+                }
+                gr.setColor(new Color(clamp(r), clamp(g), clamp(b)));
+                gr.fillRect(10 + x * sx, 20 + (f - 1 - y) * sy, sx, sy);
+            }
+        }
+        gr.setColor(Color.BLACK);
+        gr.drawString("time ->   (frequency up)", 10, 14);
+        for (int k = 0; k < names.size(); k++) {
+            gr.setColor(colour(k + 1));
+            gr.fillRect(10, f * sy + 30 + 18 * k, 12, 12);
+            gr.setColor(Color.BLACK);
+            gr.drawString(names.get(k), 28, f * sy + 41 + 18 * k);
+        }
+        gr.dispose();
+        return out;
+    }
+
+    private static float clamp(float v) {
+        return Math.max(0f, Math.min(1f, v));
+    }
+
+    public static void writePng(BufferedImage img, Path file) {
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IOException("no PNG writer");
+            }
+        });
+    }
+
+    static UncheckedIOException wrap(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

@@ -1,0 +1,147 @@
+package cpm.cli;
+
+import cpm.dsl.Ablations;
+import cpm.dsl.Recipe;
+import cpm.io.AtomicFiles;
+import cpm.train.History;
+import cpm.train.TrainRun;
+import cpm.train.TrainingSession;
+import cpm.viz.Pictures;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./cpm ablate RECIPE --table 4|5}: trains every row of the paper's Table 4 (components) or Table 5
+ * (distribution representation) from one base recipe on equal budgets, over several seeds, and reports mIoU,
+ * F-beta and the matching stability score (mean and spread over seeds).
+ */
+@Command(name = "ablate", mixinStandardHelpOptions = true,
+        description = "Train the rows of the paper's Table 4 or 5 on equal budgets and print the table.")
+final class AblateCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "RECIPE", description = "the base recipe (e.g. tiny)")
+    String recipe;
+
+    @Option(names = "--table", required = true, description = "4 (components) or 5 (GMM representation)")
+    int table;
+
+    @Option(names = "--steps", paramLabel = "N", description = "steps per run (default: the recipe's optim.steps)")
+    Integer steps;
+
+    @Option(names = "--seeds", defaultValue = "1", paramLabel = "K", description = "seeds per row (default: ${DEFAULT-VALUE})")
+    int seeds;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: runs/ablation-table<T>)")
+    Path out;
+
+    @Option(names = "--no-progress", description = "no progress bars")
+    boolean noProgress;
+
+    @Override
+    public Integer call() {
+        if (table != 4 && table != 5) {
+            throw new Main.BadInput("--table: found " + table + ", expected 4 or 5");
+        }
+        if (seeds < 1) {
+            throw new Main.BadInput("--seeds: found " + seeds + ", expected at least 1");
+        }
+        Recipe base = Cli.recipe(recipe);
+        if (steps != null) {
+            base = base.with("optim.steps", steps);
+        }
+        Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
+        List<Ablations.Row> rows = table == 4 ? Ablations.table4(base) : Ablations.table5(base);
+        StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts\n");
+        Map<String, double[][]> results = new LinkedHashMap<>();
+        Map<String, History> stsCurves = new LinkedHashMap<>();
+        for (Ablations.Row row : rows) {
+            double[][] r = new double[3][seeds];
+            for (int s = 0; s < seeds; s++) {
+                Recipe rec = row.recipe().with("run.seed", base.getInt("run.seed") + s);
+                Path runDir = dir.resolve(row.name() + "-seed" + s);
+                Cli.err().println("ablation table " + table + ": row " + row.name() + ", seed " + s);
+                try (TrainRun run = TrainRun.create(rec, runDir, Cli.err())) {
+                    run.train(rec.getInt("optim.steps"), !noProgress);
+                    TrainingSession.EvalResult e = run.evaluateAndDraw("test");
+                    double sts = lastSts(run.history());
+                    r[0][s] = e.miou();
+                    r[1][s] = e.fbeta();
+                    r[2][s] = sts;
+                    csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f%n", row.name(), s, e.miou(), e.fbeta(), sts));
+                    if (s == 0) {
+                        stsCurves.put(row.name(), run.history());
+                    }
+                }
+            }
+            results.put(row.name(), r);
+        }
+        AtomicFiles.writeString(dir.resolve("ablation-table" + table + ".csv"), csv.toString());
+        List<String> names = new ArrayList<>(results.keySet());
+        Map<String, double[]> means = new LinkedHashMap<>();
+        Map<String, double[]> sds = new LinkedHashMap<>();
+        String[] metrics = {"mIoU", "F-beta"};
+        for (int k = 0; k < 2; k++) {
+            double[] mu = new double[names.size()];
+            double[] sd = new double[names.size()];
+            for (int i = 0; i < names.size(); i++) {
+                double[] v = results.get(names.get(i))[k];
+                mu[i] = mean(v);
+                sd[i] = sd(v);
+            }
+            means.put(metrics[k], mu);
+            sds.put(metrics[k], sd);
+        }
+        Pictures.bars("Table " + table + " on " + base.name() + " (" + seeds + " seed(s))", names, means, sds,
+                dir.resolve("ablation-table" + table + ".png"));
+        Pictures.compare(stsCurves, "sts", dir.resolve("sts-table" + table + ".png"));
+        Cli.out().printf(Locale.ROOT, "Table %d on %s, %d step(s) per run, %d seed(s), %s protocol%n", table,
+                base.name(), base.getInt("optim.steps"), seeds, base.getString("eval.protocol"));
+        Cli.out().printf(Locale.ROOT, "%-10s %-17s %-17s %-17s%n", "row", "mIoU", "F-beta", "STS");
+        for (String n : names) {
+            double[][] v = results.get(n);
+            Cli.out().printf(Locale.ROOT, "%-10s %.4f +- %.4f   %.4f +- %.4f   %.4f +- %.4f%n", n, mean(v[0]), sd(v[0]),
+                    mean(v[1]), sd(v[1]), mean(v[2]), sd(v[2]));
+        }
+        Cli.out().println("wrote " + dir.resolve("ablation-table" + table + ".csv") + " and the bar chart beside it");
+        return 0;
+    }
+
+    static double lastSts(History h) {
+        List<History.Row> rows = h.rows();
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            if (Double.isFinite(rows.get(i).sts())) {
+                return rows.get(i).sts();
+            }
+        }
+        return Double.NaN;
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    static double sd(double[] v) {
+        if (v.length < 2) {
+            return 0;
+        }
+        double m = mean(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1));
+    }
+}

@@ -1,0 +1,37 @@
+package cpm.cli;
+
+import cpm.dsl.Recipe;
+import cpm.dsl.RecipeSource;
+import cpm.repl.ScriptEngine;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/** Shared helpers of the commands: the current output streams and recipe loading. */
+final class Cli {
+
+    static final ThreadLocal<PrintStream> OUT = ThreadLocal.withInitial(() -> System.out);
+    static final ThreadLocal<PrintStream> ERR = ThreadLocal.withInitial(() -> System.err);
+
+    private Cli() {
+    }
+
+    static PrintStream out() {
+        return OUT.get();
+    }
+
+    static PrintStream err() {
+        return ERR.get();
+    }
+
+    /** A preset name, a .json recipe or a .jsh script. */
+    static Recipe recipe(String arg) {
+        return RecipeSource.load(arg, Cli::fromScript);
+    }
+
+    static Recipe fromScript(Path jsh) {
+        try (ScriptEngine engine = new ScriptEngine()) {
+            return engine.evalRecipe(jsh);
+        }
+    }
+}

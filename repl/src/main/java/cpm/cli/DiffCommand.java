@@ -1,0 +1,30 @@
+package cpm.cli;
+
+import cpm.dsl.Recipe;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/** {@code ./cpm diff A B}: the fields that differ, one a line. */
+@Command(name = "diff", mixinStandardHelpOptions = true, description = "Print the fields that differ between two recipes.")
+final class DiffCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "RECIPE_A")
+    String a;
+
+    @Parameters(index = "1", paramLabel = "RECIPE_B")
+    String b;
+
+    @Override
+    public Integer call() {
+        Recipe ra = Cli.recipe(a);
+        Recipe rb = Cli.recipe(b);
+        var lines = ra.diff(rb);
+        if (lines.isEmpty()) {
+            Cli.out().println("(no differences)");
+        }
+        lines.forEach(Cli.out()::println);
+        return 0;
+    }
+}

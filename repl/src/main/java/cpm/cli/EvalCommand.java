@@ -1,0 +1,55 @@
+package cpm.cli;
+
+import cpm.dsl.Recipe;
+import cpm.train.Checkpoint;
+import cpm.train.SessionCheckpoint;
+import cpm.train.TrainRun;
+import cpm.train.TrainingSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code ./cpm eval --run DIR [--data PATH] [--split test]}. */
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a run's last checkpoint.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--run", required = true, paramLabel = "DIR", description = "run folder written by train")
+    Path run;
+
+    @Option(names = "--data", paramLabel = "PATH", description = "data.path (default: the run's)")
+    String data;
+
+    @Option(names = "--split", defaultValue = "test", description = "split to evaluate (default: ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--silence", description = "evaluate with silenced audio")
+    boolean silence;
+
+    @Override
+    public Integer call() {
+        Path ck = TrainRun.latestCheckpoint(run);
+        if (ck == null) {
+            throw new Main.BadInput("--run " + run + ": found no checkpoint, expected a run folder written by train");
+        }
+        Checkpoint c = Checkpoint.read(ck);
+        Recipe r = SessionCheckpoint.recipeOf(c, ck);
+        if (data != null) {
+            r = r.with("data.path", data);
+        }
+        try (TrainingSession s = new TrainingSession(r)) {
+            SessionCheckpoint.restore(s, c, ck);
+            TrainingSession.EvalResult e = s.evaluate(split, r.getInt("eval.maxItems"), silence);
+            TrainRun.writeEval(run, e);
+            Cli.out().printf(Locale.ROOT, "%s mIoU %.4f  F-beta %.4f  (%s protocol, %d images, step %d)%n", split,
+                    e.miou(), e.fbeta(), e.protocol(), e.images(), s.stepsDone());
+            for (var cs : e.perClass()) {
+                Cli.out().printf(Locale.ROOT, "  %-12s IoU %.4f  F %.4f  pixels %d%n", cs.name(), cs.iou(), cs.fbeta(),
+                        cs.pixels());
+            }
+        }
+        return 0;
+    }
+}
