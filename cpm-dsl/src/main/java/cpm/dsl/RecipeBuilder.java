@@ -114,6 +114,11 @@ public final class RecipeBuilder {
         return this;
     }
 
+    /** The values set so far, by path, not yet checked (for tests). */
+    Map<String, Object> pending() {
+        return java.util.Collections.unmodifiableMap(raw);
+    }
+
     /** Validates and freezes. Throws {@link RecipeException} listing every problem found. */
     public Recipe build() {
         List<RecipeException.Problem> problems = new ArrayList<>();

@@ -84,7 +84,9 @@ public final class RecipeJson {
                 continue;
             }
             if (!RecipeSchema.sections().contains(key)) {
-                problems.add(unknown(key));
+                problems.add(new RecipeException.Problem(key, "an unknown section",
+                        "name, base or a section (" + String.join(", ", RecipeSchema.sections()) + ")"
+                                + RecipeSchema.sectionSuggestion(key)));
                 continue;
             }
             if (!node.isObject()) {

@@ -286,6 +286,8 @@ public final class SectionBuilders {
         public Run seed(int v) { return put("seed", v); }
         /** auto, cpu or gpu. */
         public Run device(String v) { return put("device", v); }
+        public Run cpu() { return device("cpu"); }
+        public Run gpu() { return device("gpu"); }
         public Run threads(int v) { return put("threads", v); }
         public Run checkpointInterval(int v) { return put("checkpointInterval", v); }
         public Run logInterval(int v) { return put("logInterval", v); }
