@@ -71,7 +71,7 @@ public final class RecipeJson {
         }
         if (root == null || !root.isObject()) {
             throw new RecipeException(sourceName, List.of(new RecipeException.Problem("json",
-                    root == null || root.isMissingNode() ? "no content" : "a " + kindOf(root), "a JSON object")));
+                    root == null || root.isMissingNode() ? "no content" : aKindOf(root), "a JSON object")));
         }
         List<RecipeException.Problem> problems = new ArrayList<>();
         RecipeBuilder builder = start(root, sourceName, problems);
@@ -90,7 +90,7 @@ public final class RecipeJson {
                 continue;
             }
             if (!node.isObject()) {
-                problems.add(new RecipeException.Problem(key, "a " + kindOf(node), "an object of " + key + " fields"));
+                problems.add(new RecipeException.Problem(key, aKindOf(node), "an object of " + key + " fields"));
                 continue;
             }
             Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
@@ -198,10 +198,12 @@ public final class RecipeJson {
     }
 
     private static String shown(JsonNode n) {
-        return n.isContainerNode() ? "a " + kindOf(n) + " " + n : n.toString();
+        return n.isContainerNode() ? aKindOf(n) + " " + n : n.toString();
     }
 
-    private static String kindOf(JsonNode n) {
-        return n.getNodeType().name().toLowerCase();
+    /** "a number", "an array", "an object". */
+    private static String aKindOf(JsonNode n) {
+        String kind = n.getNodeType().name().toLowerCase();
+        return ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind;
     }
 }
