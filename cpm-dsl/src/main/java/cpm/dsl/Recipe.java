@@ -129,6 +129,71 @@ public final class Recipe {
         return sb.toString();
     }
 
+    /** The {@code image.*} fields, typed. */
+    public Sections.Image image() {
+        return Sections.Image.of(this);
+    }
+
+    /** The {@code audio.*} fields, typed. */
+    public Sections.Audio audio() {
+        return Sections.Audio.of(this);
+    }
+
+    /** The {@code pixelDecoder.*} fields, typed. */
+    public Sections.PixelDecoder pixelDecoder() {
+        return Sections.PixelDecoder.of(this);
+    }
+
+    /** The {@code decoder.*} fields, typed. */
+    public Sections.Decoder decoder() {
+        return Sections.Decoder.of(this);
+    }
+
+    /** The {@code queries.*} fields, typed. */
+    public Sections.Queries queries() {
+        return Sections.Queries.of(this);
+    }
+
+    /** The {@code classifier.*} fields, typed. */
+    public Sections.Classifier classifier() {
+        return Sections.Classifier.of(this);
+    }
+
+    /** The {@code cpm.*} fields, typed. */
+    public Sections.Cpm cpm() {
+        return Sections.Cpm.of(this);
+    }
+
+    /** The {@code loss.*} fields, typed. */
+    public Sections.Loss loss() {
+        return Sections.Loss.of(this);
+    }
+
+    /** The {@code matcher.*} fields, typed. */
+    public Sections.Matcher matcher() {
+        return Sections.Matcher.of(this);
+    }
+
+    /** The {@code data.*} fields, typed. */
+    public Sections.Data data() {
+        return Sections.Data.of(this);
+    }
+
+    /** The {@code optim.*} fields, typed. */
+    public Sections.Optim optim() {
+        return Sections.Optim.of(this);
+    }
+
+    /** The {@code eval.*} fields, typed. */
+    public Sections.Eval eval() {
+        return Sections.Eval.of(this);
+    }
+
+    /** The {@code run.*} fields, typed. */
+    public Sections.Run run() {
+        return Sections.Run.of(this);
+    }
+
     /** Number of classes (background included) when the recipe knows them, else -1. */
     public int classCount() {
         List<String> classes = classNames();

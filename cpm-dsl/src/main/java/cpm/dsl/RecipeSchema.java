@@ -180,6 +180,20 @@ public final class RecipeSchema {
         return best != null && bestD <= Math.max(3, path.length() / 3) ? " (did you mean " + best + "?)" : "";
     }
 
+    /** " (did you mean image?)" for a mistyped section name, or "". */
+    static String sectionSuggestion(String name) {
+        String best = null;
+        int bestD = Integer.MAX_VALUE;
+        for (String s : SECTIONS) {
+            int d = levenshtein(s.toLowerCase(), name.toLowerCase());
+            if (d < bestD) {
+                bestD = d;
+                best = s;
+            }
+        }
+        return best != null && bestD <= Math.max(2, name.length() / 3) ? " (did you mean " + best + "?)" : "";
+    }
+
     private static int levenshtein(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];

@@ -1,0 +1,296 @@
+package cpm.dsl;
+
+import java.util.List;
+
+/**
+ * The fluent section builders behind {@link RecipeBuilder#image}, {@link RecipeBuilder#decoder} and the others: one
+ * method per field of the section, named after the field's key, plus a few phrases that set several fields at once
+ * ({@code classifier.gmm(3)}, {@code cpm.off()}, {@code data.avss(path)}, {@code optim.poly(0.9)}). Each method only
+ * records the value by its path; {@link RecipeBuilder#build()} checks ranges and rules, so
+ * {@code b.decoder(d -> d.heads(4))} and {@code b.set("decoder.heads", 4)} are the same thing. Choices take the
+ * strings listed in {@link RecipeSchema}.
+ */
+public final class SectionBuilders {
+
+    private SectionBuilders() {
+    }
+
+    /** Common part: records {@code section.key = value} on the recipe builder. */
+    abstract static class Part<S extends Part<S>> {
+        private final RecipeBuilder builder;
+        private final String section;
+
+        Part(RecipeBuilder builder, String section) {
+            this.builder = builder;
+            this.section = section;
+        }
+
+        @SuppressWarnings("unchecked")
+        final S put(String key, Object value) {
+            builder.set(section + "." + key, value);
+            return (S) this;
+        }
+    }
+
+    /** {@code image.*}. */
+    public static final class Image extends Part<Image> {
+        Image(RecipeBuilder b) {
+            super(b, "image");
+        }
+
+        /** resnet18, resnet34 or resnet50. */
+        public Image backbone(String v) { return put("backbone", v); }
+        public Image width(double v) { return put("width", v); }
+        public Image frozenStages(int v) { return put("frozenStages", v); }
+        /** batch, group or frozen-batch. */
+        public Image norm(String v) { return put("norm", v); }
+        public Image pretrained(String file) { return put("pretrained", file); }
+        public Image size(int v) { return put("size", v); }
+        public Image originalResolution(boolean v) { return put("originalResolution", v); }
+    }
+
+    /** {@code audio.*}. */
+    public static final class Audio extends Part<Audio> {
+        Audio(RecipeBuilder b) {
+            super(b, "audio");
+        }
+
+        /** cnn or resnet. */
+        public Audio backbone(String v) { return put("backbone", v); }
+        public Audio width(int v) { return put("width", v); }
+        public Audio channels(int v) { return put("channels", v); }
+        /** One input channel. */
+        public Audio mono() { return channels(1); }
+        /** Two input channels (VPO, the synthetic stereo preset). */
+        public Audio stereo() { return channels(2); }
+        public Audio sampleRate(int v) { return put("sampleRate", v); }
+        public Audio nFft(int v) { return put("nFft", v); }
+        public Audio hop(int v) { return put("hop", v); }
+        /** hann, hamming or rect. */
+        public Audio window(String v) { return put("window", v); }
+        public Audio bins(int v) { return put("bins", v); }
+        public Audio frames(int v) { return put("frames", v); }
+        /** magnitude or log. */
+        public Audio scale(String v) { return put("scale", v); }
+        public Audio secondsPerFrame(double v) { return put("secondsPerFrame", v); }
+        public Audio pretrained(String file) { return put("pretrained", file); }
+    }
+
+    /** {@code pixelDecoder.*}. */
+    public static final class PixelDecoder extends Part<PixelDecoder> {
+        PixelDecoder(RecipeBuilder b) {
+            super(b, "pixelDecoder");
+        }
+
+        /** fpn. */
+        public PixelDecoder kind(String v) { return put("kind", v); }
+        public PixelDecoder hiddenDim(int v) { return put("hiddenDim", v); }
+        public PixelDecoder scales(int v) { return put("scales", v); }
+    }
+
+    /** {@code decoder.*}. */
+    public static final class Decoder extends Part<Decoder> {
+        Decoder(RecipeBuilder b) {
+            super(b, "decoder");
+        }
+
+        public Decoder audioLayers(int v) { return put("audioLayers", v); }
+        public Decoder visualLayers(int v) { return put("visualLayers", v); }
+        public Decoder heads(int v) { return put("heads", v); }
+        public Decoder hiddenDim(int v) { return put("hiddenDim", v); }
+        public Decoder ffnDim(int v) { return put("ffnDim", v); }
+        public Decoder maskedAttention(boolean v) { return put("maskedAttention", v); }
+        public Decoder dropout(double v) { return put("dropout", v); }
+        /** pre or post. */
+        public Decoder norm(String v) { return put("norm", v); }
+    }
+
+    /** {@code queries.*}. */
+    public static final class Queries extends Part<Queries> {
+        Queries(RecipeBuilder b) {
+            super(b, "queries");
+        }
+
+        public Queries count(int v) { return put("count", v); }
+        public Queries dim(int v) { return put("dim", v); }
+    }
+
+    /** {@code classifier.*}. */
+    public static final class Classifier extends Part<Classifier> {
+        Classifier(RecipeBuilder b) {
+            super(b, "classifier");
+        }
+
+        /** softmax or gmm. */
+        public Classifier kind(String v) { return put("kind", v); }
+        /** The point representation: a linear softmax classifier. */
+        public Classifier softmax() { return kind("softmax"); }
+        /** The class-conditional distribution model (CCDM, Eq. 1-4) with the current number of components. */
+        public Classifier gmm() { return kind("gmm"); }
+        /** CCDM with M Gaussian components per class. */
+        public Classifier gmm(int components) { return gmm().components(components); }
+        public Classifier components(int v) { return put("components", v); }
+        /** diagonal or full. */
+        public Classifier covariance(String v) { return put("covariance", v); }
+        public Classifier bankSize(int v) { return put("bankSize", v); }
+        public Classifier momentum(double v) { return put("momentum", v); }
+        public Classifier emIterations(int v) { return put("emIterations", v); }
+        public Classifier updateInterval(int v) { return put("updateInterval", v); }
+        public Classifier varianceFloor(double v) { return put("varianceFloor", v); }
+        public Classifier temperature(double v) { return put("temperature", v); }
+        public Classifier noObjectSamples(int v) { return put("noObjectSamples", v); }
+    }
+
+    /** {@code cpm.*}. */
+    public static final class Cpm extends Part<Cpm> {
+        Cpm(RecipeBuilder b) {
+            super(b, "cpm");
+        }
+
+        public Cpm vcp(boolean on) { return put("vcp", on); }
+        /** VCP on with this loss weight. */
+        public Cpm vcp(double weight) { return vcp(true).vcpWeight(weight); }
+        public Cpm vcpWeight(double v) { return put("vcpWeight", v); }
+        public Cpm acp(boolean on) { return put("acp", on); }
+        /** ACP on with this loss weight. */
+        public Cpm acp(double weight) { return acp(true).acpWeight(weight); }
+        public Cpm acpWeight(double v) { return put("acpWeight", v); }
+        public Cpm pcl(boolean on) { return put("pcl", on); }
+        /** PCL on with this loss weight. */
+        public Cpm pcl(double weight) { return pcl(true).pclWeight(weight); }
+        public Cpm pclWeight(double v) { return put("pclWeight", v); }
+        /** All three tasks on (weights unchanged). */
+        public Cpm on() { return vcp(true).acp(true).pcl(true); }
+        /** All three tasks off: the class-agnostic workflow only. */
+        public Cpm off() { return vcp(false).acp(false).pcl(false); }
+        public Cpm lambda(double v) { return put("lambda", v); }
+        public Cpm promptsPerClass(int v) { return put("promptsPerClass", v); }
+        public Cpm tau(double v) { return put("tau", v); }
+        public Cpm pclPixels(int v) { return put("pclPixels", v); }
+        /** auto, or a folder of WAV files. */
+        public Cpm noise(String v) { return put("noise", v); }
+        public Cpm mixGain(double v) { return put("mixGain", v); }
+        public Cpm warmupSteps(int v) { return put("warmupSteps", v); }
+    }
+
+    /** {@code loss.*}. */
+    public static final class Loss extends Part<Loss> {
+        Loss(RecipeBuilder b) {
+            super(b, "loss");
+        }
+
+        public Loss ceWeight(double v) { return put("ceWeight", v); }
+        public Loss noObjectWeight(double v) { return put("noObjectWeight", v); }
+        public Loss focalWeight(double v) { return put("focalWeight", v); }
+        public Loss focalAlpha(double v) { return put("focalAlpha", v); }
+        public Loss focalGamma(double v) { return put("focalGamma", v); }
+        public Loss diceWeight(double v) { return put("diceWeight", v); }
+        public Loss deepSupervision(boolean v) { return put("deepSupervision", v); }
+    }
+
+    /** {@code matcher.*}. */
+    public static final class Matcher extends Part<Matcher> {
+        Matcher(RecipeBuilder b) {
+            super(b, "matcher");
+        }
+
+        public Matcher classCost(double v) { return put("classCost", v); }
+        public Matcher maskCost(double v) { return put("maskCost", v); }
+        public Matcher diceCost(double v) { return put("diceCost", v); }
+        /** Sampled points (0: all pixels). */
+        public Matcher points(int v) { return put("points", v); }
+    }
+
+    /** {@code data.*}. */
+    public static final class Data extends Part<Data> {
+        Data(RecipeBuilder b) {
+            super(b, "data");
+        }
+
+        /** synthetic, avss, s4, ms3, vpo-ss, vpo-ms or vpo-msmi. */
+        public Data kind(String v) { return put("kind", v); }
+        /** ss, ms, semantic or stereo (synthetic data only). */
+        public Data preset(String v) { return put("preset", v); }
+        public Data path(String v) { return put("path", v); }
+        /** The built-in synthetic benchmark with this preset. */
+        public Data synthetic(String preset) { return kind("synthetic").preset(preset); }
+        /** AVSBench-Semantics at this root. */
+        public Data avss(String root) { return kind("avss").path(root); }
+        /** AVSBench-Objects single source at this root. */
+        public Data s4(String root) { return kind("s4").path(root); }
+        /** AVSBench-Objects multi source at this root. */
+        public Data ms3(String root) { return kind("ms3").path(root); }
+        /** VPO single source at this root. */
+        public Data vpoSs(String root) { return kind("vpo-ss").path(root); }
+        /** VPO multi source at this root. */
+        public Data vpoMs(String root) { return kind("vpo-ms").path(root); }
+        /** VPO multi source, multiple instances at this root. */
+        public Data vpoMsmi(String root) { return kind("vpo-msmi").path(root); }
+        public Data framesPerClip(int v) { return put("framesPerClip", v); }
+        public Data trainItems(int v) { return put("trainItems", v); }
+        public Data testItems(int v) { return put("testItems", v); }
+        public Data augment(boolean v) { return put("augment", v); }
+        public Data cropScale(double v) { return put("cropScale", v); }
+        /** Class names, background first. */
+        public Data classes(String... names) { return put("classes", List.of(names)); }
+        public Data classes(List<String> names) { return put("classes", names); }
+    }
+
+    /** {@code optim.*}. */
+    public static final class Optim extends Part<Optim> {
+        Optim(RecipeBuilder b) {
+            super(b, "optim");
+        }
+
+        /** AdamW (the only optimiser) with this learning rate. */
+        public Optim adamw(double lr) { return lr(lr); }
+        public Optim lr(double v) { return put("lr", v); }
+        public Optim weightDecay(double v) { return put("weightDecay", v); }
+        public Optim backboneLrMultiplier(double v) { return put("backboneLrMultiplier", v); }
+        /** poly, cosine or constant. */
+        public Optim schedule(String v) { return put("schedule", v); }
+        /** The poly schedule with this power. */
+        public Optim poly(double power) { return schedule("poly").polyPower(power); }
+        public Optim cosine() { return schedule("cosine"); }
+        public Optim constant() { return schedule("constant"); }
+        public Optim polyPower(double v) { return put("polyPower", v); }
+        public Optim warmupSteps(int v) { return put("warmupSteps", v); }
+        public Optim steps(int v) { return put("steps", v); }
+        public Optim batchSize(int v) { return put("batchSize", v); }
+        public Optim gradClip(double v) { return put("gradClip", v); }
+    }
+
+    /** {@code eval.*}. */
+    public static final class Eval extends Part<Eval> {
+        Eval(RecipeBuilder b) {
+            super(b, "eval");
+        }
+
+        /** per-dataset or per-image. */
+        public Eval protocol(String v) { return put("protocol", v); }
+        /** AVSBench-Objects' per-image mIoU and F-measure (binary labels). */
+        public Eval perImage() { return protocol("per-image"); }
+        /** PASCAL VOC style accumulation over the whole test set. */
+        public Eval perDataset() { return protocol("per-dataset"); }
+        public Eval betaSquared(double v) { return put("betaSquared", v); }
+        public Eval interval(int v) { return put("interval", v); }
+        public Eval maxItems(int v) { return put("maxItems", v); }
+    }
+
+    /** {@code run.*}. */
+    public static final class Run extends Part<Run> {
+        Run(RecipeBuilder b) {
+            super(b, "run");
+        }
+
+        public Run seed(int v) { return put("seed", v); }
+        /** auto, cpu or gpu. */
+        public Run device(String v) { return put("device", v); }
+        public Run cpu() { return device("cpu"); }
+        public Run gpu() { return device("gpu"); }
+        public Run threads(int v) { return put("threads", v); }
+        public Run checkpointInterval(int v) { return put("checkpointInterval", v); }
+        public Run logInterval(int v) { return put("logInterval", v); }
+        public Run pictures(int v) { return put("pictures", v); }
+    }
+}
