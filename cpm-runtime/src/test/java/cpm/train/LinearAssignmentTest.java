@@ -121,7 +121,6 @@ class LinearAssignmentTest {
         int[] head = new int[nodes];
         Arrays.fill(head, -1);
         int[] e = {0};
-        java.util.function.IntBinaryOperator dummy = (x, y) -> 0;
         class Adder {
             void add(int u, int v, long w) {
                 to[e[0]] = v; cap[e[0]] = 1; cost[e[0]] = w; next[e[0]] = head[u]; head[u] = e[0]++;
