@@ -24,8 +24,8 @@ public final class MaskLosses {
         long noObject = classLogits.getShape().get(1) - 1;
         NDArray y = targetClasses.toType(DataType.INT64, false).reshape(-1, 1);
         NDArray nll = classLogits.logSoftmax(1).gather(y, 1).neg().reshape(-1);
-        NDArray w = y.reshape(-1).eq(noObject).toType(DataType.FLOAT32, false).mul(noObjectWeight - 1f).add(1f)
-                .toType(classLogits.getDataType(), false);
+        NDArray w = y.reshape(-1).eq(noObject).toType(classLogits.getDataType(), false)
+                .mul((double) noObjectWeight - 1.0).add(1.0);
         return nll.mul(w).sum().div(w.sum().maximum(1e-12f));
     }
 
