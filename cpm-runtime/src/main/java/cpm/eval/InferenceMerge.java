@@ -1,7 +1,6 @@
 package cpm.eval;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -47,20 +46,19 @@ public final class InferenceMerge {
         }
         NDArray score = probs.max(new int[]{2}).reshape(b, n, 1, 1);
         NDArray top = probs.argMax(2);                                          // (B,N) int64
-        NDArray keep = top.neq(noObject).reshape(b, n, 1, 1);
-        NDArray isBg = top.eq(0).reshape(b, n, 1, 1);
+        // 0/1 query masks (B,N,1,1): kept (top class is not no-object), and kept with a non-background class
+        NDArray keep = top.neq(noObject).toType(DataType.FLOAT32, false).reshape(b, n, 1, 1);
+        NDArray keepFg = top.neq(0).toType(DataType.FLOAT32, false).reshape(b, n, 1, 1).mul(keep);
         NDArray value = Activation.sigmoid(logits).mul(score);                  // (B,N,H,W), in [0,1]
-        NDArray candidate = NDArrays.where(keep, value, value.zerosLike().sub(1f));
+        NDArray candidate = value.mul(keep).add(keep.sub(1f));                  // dropped queries: -1
         NDArray best = candidate.max(new int[]{1});                             // (B,H,W)
         NDArray winner = candidate.argMax(1);                                   // first maximum: deterministic
         NDArray offsets = probs.getManager().arange(0, b * n, n, DataType.INT64).reshape(b, 1, 1);
-        NDArray labels = top.reshape(-1).take(winner.add(offsets));
-        labels = NDArrays.where(best.gte(0f), labels, labels.zerosLike());
-        NDArray zero = value.zerosLike();
-        NDArray f = NDArrays.where(keep.logicalAnd(isBg.logicalNot()), value, zero).max(new int[]{1});
-        NDArray g = NDArrays.where(keep.logicalAnd(isBg), value, zero).max(new int[]{1});
-        NDArray sum = f.add(g);
-        NDArray fg = NDArrays.where(sum.gt(0f), f.div(sum.maximum(1e-30f)), sum.zerosLike());
+        NDArray labels = top.reshape(-1).take(winner.add(offsets))
+                .mul(best.gte(0f).toType(DataType.INT64, false));               // no kept query: background
+        NDArray f = value.mul(keepFg).max(new int[]{1});
+        NDArray g = value.mul(keep.sub(keepFg)).max(new int[]{1});
+        NDArray fg = f.div(f.add(g).maximum(1e-30f));                           // 0 where f = g = 0
         return new Merged(labels.toType(DataType.INT64, false), fg.toType(DataType.FLOAT32, false));
     }
 }
