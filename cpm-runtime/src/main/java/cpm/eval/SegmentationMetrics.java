@@ -1,0 +1,256 @@
+package cpm.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The two evaluation protocols of spec/data.md, accumulated frame by frame (so results do not depend on the
+ * evaluation batch size).
+ * <ul>
+ * <li>{@code per-dataset} (PASCAL VOC): per class TP, FP, FN of the label map over all frames; IoU_c =
+ * TP/(TP+FP+FN); F_beta per class from the accumulated precision and recall; both averaged over the classes
+ * that occur in the ground truth or the prediction (background included).</li>
+ * <li>{@code per-image} (AVSBench-Objects): binary "not background" maps; IoU per frame (a frame with empty
+ * ground truth scores the fraction of pixels both call background), averaged over frames; F-measure curve at
+ * 255 thresholds (AVSBench's {@code linspace(0, 1 - 1e-10, 255)}, predicted where foreground >= threshold)
+ * averaged over frames with non-empty ground truth, maximum over thresholds. Per class: mean per-frame IoU of
+ * the class's mask over frames where it occurs in ground truth or prediction, and mean per-frame F_beta of
+ * that mask over frames where it occurs in the ground truth.</li>
+ * </ul>
+ * A precision or recall of 0/0, and an F_beta of 0/0, count as 0.
+ */
+public final class SegmentationMetrics {
+
+    public static final int THRESHOLDS = 255;
+
+    /** Per-class result; NaN where the class never occurred (it then does not enter the means). */
+    public record ClassScore(String name, double iou, double fbeta, long pixels) {
+    }
+
+    private final List<String> classes;
+    private final boolean perImage;
+    private final double beta2;
+    private final double[] thresholds = new double[THRESHOLDS];
+    private final long[] tp;
+    private final long[] fp;
+    private final long[] fn;
+    private final long[] gtPixels;
+    // per-image accumulators
+    private final double[] classIouSum;
+    private final long[] classIouFrames;
+    private final double[] classFSum;
+    private final long[] classFFrames;
+    private final double[] curveSum = new double[THRESHOLDS];
+    private double iouSum;
+    private long curveFrames;
+    private int images;
+
+    public SegmentationMetrics(List<String> classes, String protocol, double betaSquared) {
+        if (!protocol.equals("per-dataset") && !protocol.equals("per-image")) {
+            throw new IllegalArgumentException("eval.protocol: found '" + protocol
+                    + "', expected per-dataset or per-image");
+        }
+        if (classes.size() < 2) {
+            throw new IllegalArgumentException("data.classes: found " + classes.size()
+                    + " classes, expected at least 2 (background first)");
+        }
+        this.classes = List.copyOf(classes);
+        this.perImage = protocol.equals("per-image");
+        this.beta2 = betaSquared;
+        int c = classes.size();
+        tp = new long[c];
+        fp = new long[c];
+        fn = new long[c];
+        gtPixels = new long[c];
+        classIouSum = new double[c];
+        classIouFrames = new long[c];
+        classFSum = new double[c];
+        classFFrames = new long[c];
+        for (int k = 0; k < THRESHOLDS; k++) {
+            thresholds[k] = k * (1 - 1e-10) / (THRESHOLDS - 1);
+        }
+    }
+
+    public String protocol() {
+        return perImage ? "per-image" : "per-dataset";
+    }
+
+    /**
+     * Adds one frame.
+     *
+     * @param predLabels     h*w predicted classes (row-major)
+     * @param foregroundProb h*w probability that the pixel is not background (used by the per-image curve;
+     *                       may be null for per-dataset)
+     * @param gtLabels       h*w ground-truth classes
+     */
+    public void add(int[] predLabels, float[] foregroundProb, int[] gtLabels, int h, int w) {
+        int n = h * w;
+        if (predLabels.length != n || gtLabels.length != n || (foregroundProb != null && foregroundProb.length != n)) {
+            throw new IllegalArgumentException("metrics: frame of " + h + "x" + w + " = " + n + " pixels, found "
+                    + predLabels.length + " predicted, " + gtLabels.length + " ground-truth labels"
+                    + (foregroundProb == null ? "" : ", " + foregroundProb.length + " probabilities"));
+        }
+        int c = classes.size();
+        long[] ftp = new long[c];
+        long[] ffp = new long[c];
+        long[] ffn = new long[c];
+        for (int i = 0; i < n; i++) {
+            int p = predLabels[i];
+            int g = gtLabels[i];
+            if (p < 0 || p >= c || g < 0 || g >= c) {
+                throw new IllegalArgumentException("metrics: pixel " + i + " has predicted class " + p
+                        + " and ground-truth class " + g + ", expected 0.." + (c - 1));
+            }
+            if (p == g) {
+                ftp[p]++;
+            } else {
+                ffp[p]++;
+                ffn[g]++;
+            }
+        }
+        for (int k = 0; k < c; k++) {
+            tp[k] += ftp[k];
+            fp[k] += ffp[k];
+            fn[k] += ffn[k];
+            gtPixels[k] += ftp[k] + ffn[k];
+        }
+        images++;
+        if (!perImage) {
+            return;
+        }
+        for (int k = 0; k < c; k++) {
+            long union = ftp[k] + ffp[k] + ffn[k];
+            if (union > 0) {
+                classIouSum[k] += (double) ftp[k] / union;
+                classIouFrames[k]++;
+            }
+            if (ftp[k] + ffn[k] > 0) {
+                classFSum[k] += fbeta(ftp[k], ffp[k], ffn[k], beta2);
+                classFFrames[k]++;
+            }
+        }
+        // binary "not background" maps
+        long inter = 0;
+        long unionFg = 0;
+        long gtFg = 0;
+        for (int i = 0; i < n; i++) {
+            boolean pf = predLabels[i] != 0;
+            boolean gf = gtLabels[i] != 0;
+            inter += pf && gf ? 1 : 0;
+            unionFg += pf || gf ? 1 : 0;
+            gtFg += gf ? 1 : 0;
+        }
+        iouSum += gtFg == 0 ? (double) (n - unionFg) / n : (double) inter / unionFg;
+        if (gtFg > 0) {
+            if (foregroundProb == null) {
+                throw new IllegalArgumentException("metrics: the per-image protocol needs foreground probabilities");
+            }
+            // histogram of the highest threshold index each pixel reaches, then cumulative counts from the top
+            long[] predAt = new long[THRESHOLDS + 1];
+            long[] tpAt = new long[THRESHOLDS + 1];
+            for (int i = 0; i < n; i++) {
+                int k = levels(foregroundProb[i]);
+                predAt[k]++;
+                if (gtLabels[i] != 0) {
+                    tpAt[k]++;
+                }
+            }
+            long pred = 0;
+            long hit = 0;
+            for (int k = THRESHOLDS - 1; k >= 0; k--) {
+                pred += predAt[k + 1];
+                hit += tpAt[k + 1];
+                curveSum[k] += fbeta(hit, pred - hit, gtFg - hit, beta2);
+            }
+            curveFrames++;
+        }
+    }
+
+    /** Number of thresholds t_k with t_k <= v (pixel predicted foreground at thresholds 0..levels-1). */
+    private int levels(float v) {
+        double x = v;
+        int k = (int) Math.floor(x * (THRESHOLDS - 1) / (1 - 1e-10));
+        k = Math.max(-1, Math.min(THRESHOLDS - 1, k));
+        while (k + 1 < THRESHOLDS && thresholds[k + 1] <= x) {
+            k++;
+        }
+        while (k >= 0 && thresholds[k] > x) {
+            k--;
+        }
+        return k + 1;
+    }
+
+    static double fbeta(long tp, long fp, long fn, double beta2) {
+        double precision = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
+        double recall = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
+        double f = (1 + beta2) * precision * recall / (beta2 * precision + recall);
+        return Double.isNaN(f) ? 0 : f;
+    }
+
+    public int images() {
+        return images;
+    }
+
+    /** Mean IoU under the protocol. */
+    public double miou() {
+        if (perImage) {
+            return images == 0 ? Double.NaN : iouSum / images;
+        }
+        return meanOver(perClass(), true);
+    }
+
+    /** Mean F_beta under the protocol (per-image: maximum over thresholds of the mean curve). */
+    public double fbeta() {
+        if (perImage) {
+            if (curveFrames == 0) {
+                return Double.NaN;
+            }
+            double best = 0;
+            for (double s : curveSum) {
+                best = Math.max(best, s / curveFrames);
+            }
+            return best;
+        }
+        return meanOver(perClass(), false);
+    }
+
+    /** Mean F-measure curve of the per-image protocol at each of the 255 thresholds. */
+    public double[] fbetaCurve() {
+        double[] out = new double[THRESHOLDS];
+        for (int k = 0; k < THRESHOLDS; k++) {
+            out[k] = curveFrames == 0 ? Double.NaN : curveSum[k] / curveFrames;
+        }
+        return out;
+    }
+
+    public List<ClassScore> perClass() {
+        List<ClassScore> out = new ArrayList<>();
+        for (int k = 0; k < classes.size(); k++) {
+            double iou;
+            double f;
+            if (perImage) {
+                iou = classIouFrames[k] == 0 ? Double.NaN : classIouSum[k] / classIouFrames[k];
+                f = classFFrames[k] == 0 ? Double.NaN : classFSum[k] / classFFrames[k];
+            } else {
+                long union = tp[k] + fp[k] + fn[k];
+                iou = union == 0 ? Double.NaN : (double) tp[k] / union;
+                f = union == 0 ? Double.NaN : fbeta(tp[k], fp[k], fn[k], beta2);
+            }
+            out.add(new ClassScore(classes.get(k), iou, f, gtPixels[k]));
+        }
+        return out;
+    }
+
+    private static double meanOver(List<ClassScore> scores, boolean iou) {
+        double sum = 0;
+        int n = 0;
+        for (ClassScore s : scores) {
+            double v = iou ? s.iou() : s.fbeta();
+            if (!Double.isNaN(v)) {
+                sum += v;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+}

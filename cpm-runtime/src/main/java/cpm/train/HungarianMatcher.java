@@ -1,0 +1,186 @@
+package cpm.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import cpm.dsl.Recipe;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Mask2Former's bipartite matcher (Sec. 3.1): cost = classCost * (-p(c)) + maskCost * sigmoid-BCE +
+ * diceCost * dice, the mask terms on {@code matcher.points} uniform random points (the same points for
+ * predictions and targets; 0 = every pixel at mask resolution). The costs of the whole batch (all B*N queries
+ * against all targets) are computed with a handful of tensor ops without gradient; then each image's small
+ * N x K_b block is copied to Java and solved exactly by {@link LinearAssignment}.
+ */
+public final class HungarianMatcher {
+
+    private final double classCost;
+    private final double maskCost;
+    private final double diceCost;
+    private final int points;
+    private final SplittableRandom rnd;
+
+    /** Cost terms of one matched pair (the REPL's {@code :match} table). */
+    public record PairCost(int image, int query, int target, int targetClass, double classCost, double maskCost,
+                           double diceCost, double total) {
+    }
+
+    /** The matching and the cost terms of every matched pair. */
+    public record Detailed(Matching matching, List<PairCost> pairs) {
+    }
+
+    public HungarianMatcher(Recipe r, long seed) {
+        this(r.getDouble("matcher.classCost"), r.getDouble("matcher.maskCost"), r.getDouble("matcher.diceCost"),
+                r.getInt("matcher.points"), seed);
+    }
+
+    public HungarianMatcher(double classCost, double maskCost, double diceCost, int points, long seed) {
+        this.classCost = classCost;
+        this.maskCost = maskCost;
+        this.diceCost = diceCost;
+        this.points = points;
+        this.rnd = new SplittableRandom(seed);
+    }
+
+    /** Matches every image of the batch; no gradient flows. */
+    public Matching match(NDArray classLogits, NDArray maskLogits, Targets t) {
+        return matchDetailed(classLogits, maskLogits, t).matching();
+    }
+
+    /**
+     * @param classLogits (B,N,C+1), index C = no-object
+     * @param maskLogits  (B,N,h,w)
+     */
+    public Detailed matchDetailed(NDArray classLogits, NDArray maskLogits, Targets t) {
+        Shape cs = classLogits.getShape();
+        Shape ms = maskLogits.getShape();
+        if (cs.dimension() != 3 || ms.dimension() != 4 || cs.get(0) != ms.get(0) || cs.get(1) != ms.get(1)
+                || cs.get(0) != t.batchSize()) {
+            throw new IllegalArgumentException("matcher: expected class logits (B,N,C+1) and mask logits (B,N,h,w)"
+                    + " for " + t.batchSize() + " images, found " + cs + " and " + ms);
+        }
+        if (cs.get(2) != t.numClasses() + 1) {
+            throw new IllegalArgumentException("matcher: class logits have " + cs.get(2) + " entries, expected "
+                    + (t.numClasses() + 1) + " (C classes + no-object)");
+        }
+        int batch = (int) cs.get(0);
+        int n = (int) cs.get(1);
+        int total = t.total();
+        double[][] cls = new double[0][];
+        double[][] bce = cls;
+        double[][] dice = cls;
+        if (total > 0) {
+            NDManager mgr = maskLogits.getManager();
+            try (NDManager scope = mgr.newSubManager()) {
+                NDArray logits = classLogits.stopGradient();
+                logits.attach(scope);
+                NDArray masks = maskLogits.stopGradient();
+                masks.attach(scope);
+                long[] ids = new long[total];
+                for (int b = 0; b < batch; b++) {
+                    for (int k = 0; k < t.classes(b).length; k++) {
+                        ids[t.offset(b) + k] = t.classOf(b, k);
+                    }
+                }
+                // class term: -p(c_k) for every query and target, (B*N, Ktot)
+                NDArray prob = logits.reshape((long) batch * n, cs.get(2)).softmax(1);
+                NDArray costClass = prob.get(new NDIndex(":, {}", scope.create(ids))).neg();
+                // mask terms on shared points: predictions (B*N, P), targets (Ktot, P)
+                NDArray tm = t.allMasks().stopGradient();
+                tm.attach(scope);
+                NDArray[] pt = sampledPair(masks.reshape((long) batch * n, ms.get(2), ms.get(3)), tm, rnd, points);
+                NDArray x = pt[0];
+                NDArray y = pt[1];
+                float p = x.getShape().get(1);
+                NDArray pos = softplus(x.neg());   // BCE against target 1
+                NDArray neg = softplus(x);         // BCE against target 0
+                NDArray costMask = pos.matMul(y.transpose()).add(neg.matMul(y.neg().add(1).transpose())).div(p);
+                NDArray sig = Activation.sigmoid(x);
+                NDArray numer = sig.matMul(y.transpose()).mul(2);
+                NDArray denom = sig.sum(new int[]{1}).reshape(-1, 1).add(y.sum(new int[]{1}).reshape(1, -1));
+                NDArray costDice = numer.add(1).div(denom.add(1)).neg().add(1);
+                cls = toRows(costClass, batch * n, total);
+                bce = toRows(costMask, batch * n, total);
+                dice = toRows(costDice, batch * n, total);
+            }
+        }
+        int[][] qi = new int[batch][];
+        int[][] ti = new int[batch][];
+        double[][] pc = new double[batch][];
+        List<PairCost> pairs = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            int k = t.classes(b).length;
+            int off = t.offset(b);
+            double[][] c = new double[n][k];
+            for (int q = 0; q < n; q++) {
+                for (int j = 0; j < k; j++) {
+                    int row = b * n + q;
+                    c[q][j] = classCost * cls[row][off + j] + maskCost * bce[row][off + j]
+                            + diceCost * dice[row][off + j];
+                }
+            }
+            int[] assign = LinearAssignment.solve(c);
+            int m = 0;
+            for (int a : assign) {
+                m += a >= 0 ? 1 : 0;
+            }
+            qi[b] = new int[m];
+            ti[b] = new int[m];
+            pc[b] = new double[m];
+            for (int q = 0, j = 0; q < n; q++) {
+                if (assign[q] >= 0) {
+                    int tg = assign[q];
+                    int row = b * n + q;
+                    qi[b][j] = q;
+                    ti[b][j] = tg;
+                    pc[b][j] = c[q][tg];
+                    pairs.add(new PairCost(b, q, tg, t.classOf(b, tg), classCost * cls[row][off + tg],
+                            maskCost * bce[row][off + tg], diceCost * dice[row][off + tg], c[q][tg]));
+                    j++;
+                }
+            }
+        }
+        return new Detailed(new Matching(qi, ti, pc), pairs);
+    }
+
+    /**
+     * Predicted mask logits (M,h,w) and target masks (K,th,tw) sampled at the same points: {@code points}
+     * uniform random points from the generator, or (points = 0) every pixel of the prediction grid.
+     */
+    static NDArray[] sampledPair(NDArray pred, NDArray target, SplittableRandom rnd, int points) {
+        long h = pred.getShape().get(1);
+        long w = pred.getShape().get(2);
+        long m = pred.getShape().get(0);
+        long k = target.getShape().get(0);
+        if (points == 0) {
+            NDArray tp = target.getShape().get(1) == h && target.getShape().get(2) == w
+                    ? target.reshape(k, h * w) : PointSampler.grid(h, w).sample(target);
+            return new NDArray[]{pred.reshape(m, h * w), tp};
+        }
+        PointSampler s = PointSampler.uniform(points, rnd);
+        return new NDArray[]{s.sample(pred), s.sample(target)};
+    }
+
+    /** Numerically stable log(1 + exp(x)). */
+    static NDArray softplus(NDArray x) {
+        return x.maximum(0f).add(x.abs().neg().exp().add(1f).log());
+    }
+
+    private static double[][] toRows(NDArray a, int rows, int cols) {
+        float[] f = a.toType(DataType.FLOAT32, false).toFloatArray();
+        double[][] out = new double[rows][cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[r][c] = f[r * cols + c];
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,137 @@
+package cpm.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import cpm.dsl.Recipe;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * l_agn = l_ce + l_mask (Sec. 3.1, Mask2Former's set criterion): weighted CE on every query (unmatched ones get
+ * the no-object class C), focal and dice on the matched masks at {@code matcher.points} uniform random points
+ * (0 = every pixel), normalised by the number of targets in the batch; summed over decoder layers with deep
+ * supervision. Also the fixed-target form used by visual conditional prompting (Eq. 6).
+ */
+public final class SetCriterion {
+
+    private final int numClasses;
+    private final float ceWeight;
+    private final float noObjectWeight;
+    private final float focalWeight;
+    private final float alpha;
+    private final float gamma;
+    private final float diceWeight;
+    private final int points;
+    private final boolean deepSupervision;
+    private final SplittableRandom rnd;
+
+    public SetCriterion(Recipe r, int numClasses, long seed) {
+        this.numClasses = numClasses;
+        this.ceWeight = r.getFloat("loss.ceWeight");
+        this.noObjectWeight = r.getFloat("loss.noObjectWeight");
+        this.focalWeight = r.getFloat("loss.focalWeight");
+        this.alpha = r.getFloat("loss.focalAlpha");
+        this.gamma = r.getFloat("loss.focalGamma");
+        this.diceWeight = r.getFloat("loss.diceWeight");
+        this.points = r.getInt("matcher.points");
+        this.deepSupervision = r.getBool("loss.deepSupervision");
+        this.rnd = new SplittableRandom(seed);
+    }
+
+    /** Loss of one decoder layer's predictions against matched targets. */
+    public LossTerms layerLoss(NDArray classLogits, NDArray maskLogits, Targets t, Matching m) {
+        int batch = (int) classLogits.getShape().get(0);
+        int n = (int) classLogits.getShape().get(1);
+        int[][] targetOf = new int[batch][n];
+        for (int b = 0; b < batch; b++) {
+            java.util.Arrays.fill(targetOf[b], -1);
+            for (int j = 0; j < m.queryIndex()[b].length; j++) {
+                targetOf[b][m.queryIndex()[b][j]] = m.targetIndex()[b][j];
+            }
+        }
+        return loss(classLogits, maskLogits, t, targetOf, Math.max(1, t.total()));
+    }
+
+    /**
+     * Loss for predictions with fixed targets (no matching; VCP, Eq. 6): prediction i of image b is supervised
+     * by target {@code targetIndexOfPrompt[b][i]} of {@code t} (its class and mask), or by no-object if -1.
+     */
+    public LossTerms directLoss(NDArray classLogits, NDArray maskLogits, Targets t, int[][] targetIndexOfPrompt) {
+        int supervised = 0;
+        for (int[] row : targetIndexOfPrompt) {
+            for (int k : row) {
+                supervised += k >= 0 ? 1 : 0;
+            }
+        }
+        return loss(classLogits, maskLogits, t, targetIndexOfPrompt, Math.max(1, supervised));
+    }
+
+    /**
+     * Deep supervision: matches each layer's predictions on its own (as Mask2Former does) and sums the layer
+     * losses; only the last layer when loss.deepSupervision is off.
+     */
+    public LossTerms deepLoss(List<NDArray> classLogits, List<NDArray> maskLogits, Targets t,
+                              HungarianMatcher matcher) {
+        LossTerms sum = null;
+        int first = deepSupervision ? 0 : classLogits.size() - 1;
+        for (int l = first; l < classLogits.size(); l++) {
+            Matching m = matcher.match(classLogits.get(l), maskLogits.get(l), t);
+            LossTerms terms = layerLoss(classLogits.get(l), maskLogits.get(l), t, m);
+            sum = sum == null ? terms : sum.plus(terms);
+        }
+        return sum;
+    }
+
+    private LossTerms loss(NDArray classLogits, NDArray maskLogits, Targets t, int[][] targetOf, float numMasks) {
+        Shape cs = classLogits.getShape();
+        Shape ms = maskLogits.getShape();
+        int batch = (int) cs.get(0);
+        int n = (int) cs.get(1);
+        if (cs.get(2) != numClasses + 1 || ms.get(0) != batch || ms.get(1) != n || t.batchSize() != batch
+                || targetOf.length != batch) {
+            throw new IllegalArgumentException("criterion: expected class logits (B,N," + (numClasses + 1)
+                    + ") and mask logits (B,N,h,w) for " + t.batchSize() + " images, found " + cs + " and " + ms);
+        }
+        long[] cls = new long[batch * n];
+        int matched = 0;
+        for (int b = 0; b < batch; b++) {
+            if (targetOf[b].length != n) {
+                throw new IllegalArgumentException("criterion: image " + b + " has " + targetOf[b].length
+                        + " target indices, expected " + n);
+            }
+            for (int q = 0; q < n; q++) {
+                int k = targetOf[b][q];
+                cls[b * n + q] = k < 0 ? numClasses : t.classOf(b, k);
+                matched += k >= 0 ? 1 : 0;
+            }
+        }
+        NDArray ce = MaskLosses.crossEntropy(classLogits.reshape((long) batch * n, cs.get(2)),
+                classLogits.getManager().create(cls), noObjectWeight).mul(ceWeight);
+        NDArray focal;
+        NDArray dice;
+        if (matched == 0) {
+            NDArray zero = maskLogits.sum().mul(0f);
+            focal = zero;
+            dice = zero;
+        } else {
+            long[] predIdx = new long[matched];
+            long[] tgtIdx = new long[matched];
+            for (int b = 0, j = 0; b < batch; b++) {
+                for (int q = 0; q < n; q++) {
+                    if (targetOf[b][q] >= 0) {
+                        predIdx[j] = (long) b * n + q;
+                        tgtIdx[j++] = t.offset(b) + targetOf[b][q];
+                    }
+                }
+            }
+            NDArray pred = maskLogits.reshape((long) batch * n, ms.get(2), ms.get(3))
+                    .get(maskLogits.getManager().create(predIdx));
+            NDArray tgt = t.allMasks().get(maskLogits.getManager().create(tgtIdx));
+            NDArray[] pt = HungarianMatcher.sampledPair(pred, tgt, rnd, points);
+            focal = MaskLosses.focal(pt[0], pt[1], alpha, gamma, numMasks).mul(focalWeight);
+            dice = MaskLosses.dice(pt[0], pt[1], numMasks).mul(diceWeight);
+        }
+        return new LossTerms(ce, focal, dice, ce.add(focal).add(dice));
+    }
+}
