@@ -42,7 +42,7 @@ public final class Recipe {
         return b.build();
     }
 
-    /** A validated copy under a new name with the changes of {@code spec}, e.g. {@code derive("b", r -> r.cpm(c -> c.off()))}. */
+    /** A validated copy under a new name with the changes of {@code spec}: {@code derive("b", b -> b.cpm(c -> c.off()))}. */
     public Recipe derive(String newName, Consumer<RecipeBuilder> spec) {
         RecipeBuilder b = toBuilder().name(newName);
         spec.accept(b);
