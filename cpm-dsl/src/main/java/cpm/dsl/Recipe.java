@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * An experiment recipe: an immutable, validated, fully resolved value of every field of {@link RecipeSchema}.
@@ -28,6 +29,24 @@ public final class Recipe {
 
     public static RecipeBuilder builder(String name) {
         return new RecipeBuilder(name);
+    }
+
+    /**
+     * Builds a recipe in one expression: {@code Recipe.define("x", r -> r.image(i -> i.size(96)).queries(q ->
+     * q.count(12)))}. Same as {@code builder(name)}, the spec, then {@code build()}; the open parenthesis also keeps
+     * JShell reading a multi-line chain as one snippet (a line ending in {@code builder("x")} would be complete).
+     */
+    public static Recipe define(String name, Consumer<RecipeBuilder> spec) {
+        RecipeBuilder b = builder(name);
+        spec.accept(b);
+        return b.build();
+    }
+
+    /** A validated copy under a new name with the changes of {@code spec}: {@code derive("b", b -> b.cpm(c -> c.off()))}. */
+    public Recipe derive(String newName, Consumer<RecipeBuilder> spec) {
+        RecipeBuilder b = toBuilder().name(newName);
+        spec.accept(b);
+        return b.build();
     }
 
     /** A builder that starts from this recipe's values. */

@@ -2,6 +2,7 @@ package cpm.dsl;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -21,7 +22,9 @@ import java.util.Map;
  */
 public final class RecipeJson {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Pretty output; a key given twice is an error rather than "the last one wins". */
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private RecipeJson() {
     }
@@ -32,7 +35,8 @@ public final class RecipeJson {
         root.put("name", recipe.name());
         for (Map.Entry<String, Object> e : recipe.values().entrySet()) {
             Field f = RecipeSchema.field(e.getKey());
-            ObjectNode section = root.has(f.section()) ? (ObjectNode) root.get(f.section()) : root.putObject(f.section());
+            ObjectNode section = root.has(f.section()) ? (ObjectNode) root.get(f.section())
+                    : root.putObject(f.section());
             Object v = e.getValue();
             switch (f.kind()) {
                 case INT -> section.put(f.key(), (Integer) v);

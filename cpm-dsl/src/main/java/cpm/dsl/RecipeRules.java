@@ -97,7 +97,8 @@ final class RecipeRules {
             Set<String> seen = new HashSet<>();
             for (String c : given) {
                 if (!seen.add(c)) {
-                    p.add(new RecipeException.Problem("data.classes", RecipeException.show(c) + " twice", "each class once"));
+                    p.add(new RecipeException.Problem("data.classes", RecipeException.show(c) + " twice",
+                            "each class once"));
                     break;
                 }
             }

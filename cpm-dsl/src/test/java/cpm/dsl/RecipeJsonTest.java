@@ -114,5 +114,8 @@ class RecipeJsonTest {
         assertTrue(m.startsWith("recipe runs/x/recipe.json: json: found malformed JSON at line 1, column "), m);
         assertEquals("recipe runs/x/recipe.json: json: found an array, expected a JSON object", error("[1, 2]"));
         assertEquals("recipe runs/x/recipe.json: json: found no content, expected a JSON object", error(""));
+        String twice = error("{\"decoder\": {\"heads\": 4, \"heads\": 8}}");
+        assertTrue(twice.startsWith("recipe runs/x/recipe.json: json: found malformed JSON at line 1, column ")
+                && twice.contains("Duplicate field 'heads'"), twice);
     }
 }

@@ -81,6 +81,17 @@ class RecipeTest {
         assertEquals(List.of(), fluent.diff(byPath));
     }
 
+    @Test
+    void defineAndDeriveAreBuilderShortcuts() {
+        assertEquals(Recipe.builder("q").queries(q -> q.count(20)).build(),
+                Recipe.define("q", b -> b.queries(q -> q.count(20))));
+        assertEquals(Presets.get("tiny-baseline"),
+                Presets.get("tiny").derive("tiny-baseline", b -> b.classifier(c -> c.softmax()).cpm(c -> c.off())));
+        assertEquals("recipe: decoder.heads: found 6, expected a divisor of decoder.hiddenDim (64)",
+                assertThrows(RecipeException.class, () -> Presets.get("tiny").derive("t", b -> b.decoder(d -> d.heads(6))))
+                        .getMessage());
+    }
+
     /** Every schema field has a section-builder method of its name and type that records exactly that path. */
     @Test
     void everyFieldHasAFluentSetter() throws Exception {
