@@ -1,5 +1,10 @@
 package cpm.eval;
 
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -239,6 +244,24 @@ public final class SegmentationMetrics {
             out.add(new ClassScore(classes.get(k), iou, f, gtPixels[k]));
         }
         return out;
+    }
+
+    /** The per-class table (class, IoU, F-beta, ground-truth pixels), named after the protocol. */
+    public Table table() {
+        Table t = Table.create("per-class (" + protocol() + ")", StringColumn.create("class"),
+                DoubleColumn.create("iou"), DoubleColumn.create("fbeta"), LongColumn.create("pixels"));
+        for (ClassScore s : perClass()) {
+            t.stringColumn("class").append(s.name());
+            t.doubleColumn("iou").append(s.iou());
+            t.doubleColumn("fbeta").append(s.fbeta());
+            t.longColumn("pixels").append(s.pixels());
+        }
+        return t;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%s: mIoU %.4f, F-beta %.4f over %d frames", protocol(), miou(), fbeta(), images);
     }
 
     private static double meanOver(List<ClassScore> scores, boolean iou) {

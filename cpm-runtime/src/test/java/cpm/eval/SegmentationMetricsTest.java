@@ -35,6 +35,8 @@ class SegmentationMetricsTest {
         assertEquals((fb[0] + fb[1] + fb[2]) / 3, m.fbeta(), 1e-12);
         assertEquals(2, m.images());
         assertEquals("per-dataset", m.protocol());
+        assertEquals("per-class (per-dataset)", m.table().name());
+        assertEquals(iou[1], m.table().doubleColumn("iou").get(1), 1e-12);
     }
 
     @Test

@@ -168,6 +168,7 @@ class MatchingTest {
                 mgr.create(msk, new Shape(b, n, 4, 4)), t);
         double[][][] ref = referenceCosts(cls, msk, b, n, t, 16);
         Matching m = d.matching();
+        assertEquals(5, d.table().rowCount());
         int pair = 0;
         for (int bb = 0; bb < b; bb++) {
             int k = t.classes(bb).length;
