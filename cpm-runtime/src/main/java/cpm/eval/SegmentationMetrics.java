@@ -5,7 +5,12 @@ import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -168,6 +173,35 @@ public final class SegmentationMetrics {
                 curveSum[k] += fbeta(hit, pred - hit, gtFg - hit, beta2);
             }
             curveFrames++;
+        }
+    }
+
+    /**
+     * Adds a batch frame by frame (copied to Java once).
+     *
+     * @param predLabels (B,H,W) integer label map, e.g. {@link InferenceMerge.Merged#labels()}
+     * @param foreground (B,H,W) float foreground probability, or null (per-dataset only)
+     * @param gtLabels   (B,H,W) integer ground truth
+     */
+    public void addBatch(NDArray predLabels, NDArray foreground, NDArray gtLabels) {
+        Shape s = predLabels.getShape();
+        if (s.dimension() != 3 || !s.equals(gtLabels.getShape())
+                || (foreground != null && !s.equals(foreground.getShape()))) {
+            throw new IllegalArgumentException("metrics: expected (B,H,W) predictions, probabilities and ground"
+                    + " truth of one shape, found " + s + ", " + (foreground == null ? "none" : foreground.getShape())
+                    + " and " + gtLabels.getShape());
+        }
+        int b = (int) s.get(0);
+        int h = (int) s.get(1);
+        int w = (int) s.get(2);
+        int hw = h * w;
+        int[] pred = predLabels.toType(DataType.INT32, false).toIntArray();
+        int[] gt = gtLabels.toType(DataType.INT32, false).toIntArray();
+        float[] fg = foreground == null ? null : foreground.toType(DataType.FLOAT32, false).toFloatArray();
+        for (int i = 0; i < b; i++) {
+            add(Arrays.copyOfRange(pred, i * hw, (i + 1) * hw),
+                    fg == null ? null : Arrays.copyOfRange(fg, i * hw, (i + 1) * hw),
+                    Arrays.copyOfRange(gt, i * hw, (i + 1) * hw), h, w);
         }
     }
 
