@@ -4,14 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import java.util.SplittableRandom;
 
 /**
  * Mask2Former's {@code point_sample}: bilinear values of (M,h,w) maps at P points given in normalised
- * coordinates [0,1)^2 (grid_sample with align_corners=false and zero padding). The points are shared by all
- * maps, so their corner indices and weights are computed once in Java and the sampling is four column
- * gathers of the flattened maps: differentiable, no loop over pixels.
+ * coordinates [0,1)^2 (grid_sample with align_corners=false and zero padding). Shared points (the matcher's)
+ * get their corner indices and weights once in Java, and sampling is four column gathers of the flattened
+ * maps; per-row points (the losses', {@link #uncertainRows}) use the same rule in tensor ops. Differentiable
+ * in the maps, no loop over pixels; coordinates come from a seeded generator.
  */
 public final class PointSampler {
 
@@ -119,7 +121,7 @@ public final class PointSampler {
             xs[i] = (float) rnd.nextDouble();
             ys[i] = (float) rnd.nextDouble();
         }
-        ai.djl.ndarray.types.Shape s = new ai.djl.ndarray.types.Shape(rows, points);
+        Shape s = new Shape(rows, points);
         return new NDArray[]{mgr.create(xs, s), mgr.create(ys, s)};
     }
 
