@@ -1,6 +1,15 @@
 package cpm.eval;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -166,6 +175,35 @@ public final class SegmentationMetrics {
         }
     }
 
+    /**
+     * Adds a batch frame by frame (copied to Java once).
+     *
+     * @param predLabels (B,H,W) integer label map, e.g. {@link InferenceMerge.Merged#labels()}
+     * @param foreground (B,H,W) float foreground probability, or null (per-dataset only)
+     * @param gtLabels   (B,H,W) integer ground truth
+     */
+    public void addBatch(NDArray predLabels, NDArray foreground, NDArray gtLabels) {
+        Shape s = predLabels.getShape();
+        if (s.dimension() != 3 || !s.equals(gtLabels.getShape())
+                || (foreground != null && !s.equals(foreground.getShape()))) {
+            throw new IllegalArgumentException("metrics: expected (B,H,W) predictions, probabilities and ground"
+                    + " truth of one shape, found " + s + ", " + (foreground == null ? "none" : foreground.getShape())
+                    + " and " + gtLabels.getShape());
+        }
+        int b = (int) s.get(0);
+        int h = (int) s.get(1);
+        int w = (int) s.get(2);
+        int hw = h * w;
+        int[] pred = predLabels.toType(DataType.INT32, false).toIntArray();
+        int[] gt = gtLabels.toType(DataType.INT32, false).toIntArray();
+        float[] fg = foreground == null ? null : foreground.toType(DataType.FLOAT32, false).toFloatArray();
+        for (int i = 0; i < b; i++) {
+            add(Arrays.copyOfRange(pred, i * hw, (i + 1) * hw),
+                    fg == null ? null : Arrays.copyOfRange(fg, i * hw, (i + 1) * hw),
+                    Arrays.copyOfRange(gt, i * hw, (i + 1) * hw), h, w);
+        }
+    }
+
     /** Number of thresholds t_k with t_k <= v (pixel predicted foreground at thresholds 0..levels-1). */
     private int levels(float v) {
         double x = v;
@@ -239,6 +277,24 @@ public final class SegmentationMetrics {
             out.add(new ClassScore(classes.get(k), iou, f, gtPixels[k]));
         }
         return out;
+    }
+
+    /** The per-class table (class, IoU, F-beta, ground-truth pixels), named after the protocol. */
+    public Table table() {
+        Table t = Table.create("per-class (" + protocol() + ")", StringColumn.create("class"),
+                DoubleColumn.create("iou"), DoubleColumn.create("fbeta"), LongColumn.create("pixels"));
+        for (ClassScore s : perClass()) {
+            t.stringColumn("class").append(s.name());
+            t.doubleColumn("iou").append(s.iou());
+            t.doubleColumn("fbeta").append(s.fbeta());
+            t.longColumn("pixels").append(s.pixels());
+        }
+        return t;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%s: mIoU %.4f, F-beta %.4f over %d frames", protocol(), miou(), fbeta(), images);
     }
 
     private static double meanOver(List<ClassScore> scores, boolean iou) {

@@ -7,6 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import cpm.dsl.Recipe;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +37,25 @@ public final class HungarianMatcher {
 
     /** The matching and the cost terms of every matched pair. */
     public record Detailed(Matching matching, List<PairCost> pairs) {
+
+        /** One row per matched pair: image, query, target, class, weighted class/mask/dice costs, total. */
+        public Table table() {
+            Table t = Table.create("matching",
+                    IntColumn.create("image"), IntColumn.create("query"), IntColumn.create("target"),
+                    IntColumn.create("class"), DoubleColumn.create("classCost"), DoubleColumn.create("maskCost"),
+                    DoubleColumn.create("diceCost"), DoubleColumn.create("total"));
+            for (PairCost p : pairs) {
+                t.intColumn("image").append(p.image());
+                t.intColumn("query").append(p.query());
+                t.intColumn("target").append(p.target());
+                t.intColumn("class").append(p.targetClass());
+                t.doubleColumn("classCost").append(p.classCost());
+                t.doubleColumn("maskCost").append(p.maskCost());
+                t.doubleColumn("diceCost").append(p.diceCost());
+                t.doubleColumn("total").append(p.total());
+            }
+            return t;
+        }
     }
 
     public HungarianMatcher(Recipe r, long seed) {
@@ -99,9 +121,8 @@ public final class HungarianMatcher {
                 NDArray x = pt[0];
                 NDArray y = pt[1];
                 float p = x.getShape().get(1);
-                NDArray pos = softplus(x.neg());   // BCE against target 1
-                NDArray neg = softplus(x);         // BCE against target 0
-                NDArray costMask = pos.matMul(y.transpose()).add(neg.matMul(y.neg().add(1).transpose())).div(p);
+                // mean over points of BCE(x, y) = softplus(x) - x y, for every prediction/target pair
+                NDArray costMask = softplus(x).sum(new int[]{1}).reshape(-1, 1).sub(x.matMul(y.transpose())).div(p);
                 NDArray sig = Activation.sigmoid(x);
                 NDArray numer = sig.matMul(y.transpose()).mul(2);
                 NDArray denom = sig.sum(new int[]{1}).reshape(-1, 1).add(y.sum(new int[]{1}).reshape(1, -1));
@@ -168,9 +189,9 @@ public final class HungarianMatcher {
         return new NDArray[]{s.sample(pred), s.sample(target)};
     }
 
-    /** Numerically stable log(1 + exp(x)). */
+    /** log(1 + exp(x)): libtorch's softplus kernel (stable: linear above 20, log1p(exp(x)) below). */
     static NDArray softplus(NDArray x) {
-        return x.maximum(0f).add(x.abs().neg().exp().add(1f).log());
+        return Activation.softPlus(x);
     }
 
     private static double[][] toRows(NDArray a, int rows, int cols) {

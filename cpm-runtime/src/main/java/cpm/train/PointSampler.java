@@ -3,14 +3,17 @@ package cpm.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import java.util.SplittableRandom;
 
 /**
  * Mask2Former's {@code point_sample}: bilinear values of (M,h,w) maps at P points given in normalised
- * coordinates [0,1)^2 (grid_sample with align_corners=false and zero padding). The points are shared by all
- * maps, so their corner indices and weights are computed once in Java and the sampling is four column
- * gathers of the flattened maps: differentiable, no loop over pixels.
+ * coordinates [0,1)^2 (grid_sample with align_corners=false and zero padding). Shared points (the matcher's)
+ * get their corner indices and weights once in Java, and sampling is four column gathers of the flattened
+ * maps; per-row points (the losses', {@link #uncertainRows}) use the same rule in tensor ops. Differentiable
+ * in the maps, no loop over pixels; coordinates come from a seeded generator.
  */
 public final class PointSampler {
 
@@ -78,5 +81,74 @@ public final class PointSampler {
             out = out == null ? term : out.add(term);
         }
         return out;
+    }
+
+    /**
+     * Each row at its own points: maps (M,h,w), coordinates xs, ys (M,P) in [0,1) (no gradient through them).
+     * Same bilinear rule as {@link #sample}; corner indices come from tensor ops and one gather per corner.
+     */
+    public static NDArray sampleRows(NDArray maps, NDArray xs, NDArray ys) {
+        long m = maps.getShape().get(0);
+        long h = maps.getShape().get(1);
+        long w = maps.getShape().get(2);
+        NDArray flat = maps.reshape(m, h * w);
+        NDArray x = xs.stopGradient().mul(w).sub(0.5f);
+        NDArray y = ys.stopGradient().mul(h).sub(0.5f);
+        NDArray x0 = x.floor();
+        NDArray y0 = y.floor();
+        NDArray fx = x.sub(x0);
+        NDArray fy = y.sub(y0);
+        NDArray out = null;
+        for (int corner = 0; corner < 4; corner++) {
+            NDArray cx = x0.add(corner & 1);
+            NDArray cy = y0.add(corner >> 1);
+            NDArray inside = cx.gte(0f).logicalAnd(cx.lte(w - 1f)).logicalAnd(cy.gte(0f)).logicalAnd(cy.lte(h - 1f))
+                    .toType(maps.getDataType(), false);
+            NDArray weight = ((corner & 1) == 1 ? fx : fx.neg().add(1f))
+                    .mul((corner >> 1) == 1 ? fy : fy.neg().add(1f)).toType(maps.getDataType(), false).mul(inside);
+            NDArray idx = cy.clip(0, h - 1).mul(w).add(cx.clip(0, w - 1)).toType(DataType.INT64, false);
+            NDArray term = flat.gather(idx, 1).mul(weight);
+            out = out == null ? term : out.add(term);
+        }
+        return out;
+    }
+
+    /** (M,P) uniform random coordinates from the generator, as float32 tensors {xs, ys} in the given manager. */
+    public static NDArray[] uniformRows(NDManager mgr, long rows, int points, SplittableRandom rnd) {
+        float[] xs = new float[(int) (rows * points)];
+        float[] ys = new float[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = (float) rnd.nextDouble();
+            ys[i] = (float) rnd.nextDouble();
+        }
+        Shape s = new Shape(rows, points);
+        return new NDArray[]{mgr.create(xs, s), mgr.create(ys, s)};
+    }
+
+    /**
+     * Mask2Former's {@code get_uncertain_point_coords_with_randomness} for the mask losses: from
+     * {@code oversample * points} random points per mask, keep the {@code importance * points} where the
+     * prediction is least certain (smallest |logit|), and add random points for the rest. Returns {xs, ys}
+     * (M, points).
+     */
+    public static NDArray[] uncertainRows(NDArray predLogits, int points, double oversample, double importance,
+                                          SplittableRandom rnd) {
+        NDManager mgr = predLogits.getManager();
+        long m = predLogits.getShape().get(0);
+        int sampled = (int) Math.round(points * oversample);
+        int certain = (int) Math.round(points * importance);
+        NDArray[] pool = uniformRows(mgr, m, sampled, rnd);
+        NDArray[] rest = uniformRows(mgr, m, points - certain, rnd);
+        if (certain == 0) {
+            return rest;
+        }
+        NDArray uncertainty = sampleRows(predLogits.stopGradient(), pool[0], pool[1]).abs().neg();
+        NDArray idx = uncertainty.topK(certain, 1, true, true).get(1);
+        NDArray xs = pool[0].gather(idx, 1);
+        NDArray ys = pool[1].gather(idx, 1);
+        if (certain == points) {
+            return new NDArray[]{xs, ys};
+        }
+        return new NDArray[]{xs.concat(rest[0], 1), ys.concat(rest[1], 1)};
     }
 }

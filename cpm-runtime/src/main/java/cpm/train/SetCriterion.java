@@ -9,11 +9,16 @@ import java.util.SplittableRandom;
 
 /**
  * l_agn = l_ce + l_mask (Sec. 3.1, Mask2Former's set criterion): weighted CE on every query (unmatched ones get
- * the no-object class C), focal and dice on the matched masks at {@code matcher.points} uniform random points
- * (0 = every pixel), normalised by the number of targets in the batch; summed over decoder layers with deep
+ * the no-object class C), focal and dice on the matched masks at {@code matcher.points} points per mask chosen
+ * as Mask2Former does (3x oversampled random points, the 75% most uncertain kept, 25% fresh random ones;
+ * 0 = every pixel), normalised by the number of targets in the batch; summed over decoder layers with deep
  * supervision. Also the fixed-target form used by visual conditional prompting (Eq. 6).
  */
 public final class SetCriterion {
+
+    /** Mask2Former's loss point sampling: oversample ratio 3, importance-sample ratio 0.75. */
+    static final double OVERSAMPLE = 3.0;
+    static final double IMPORTANCE = 0.75;
 
     private final int numClasses;
     private final float ceWeight;
@@ -128,7 +133,14 @@ public final class SetCriterion {
             NDArray pred = maskLogits.reshape((long) batch * n, ms.get(2), ms.get(3))
                     .get(maskLogits.getManager().create(predIdx));
             NDArray tgt = t.allMasks().get(maskLogits.getManager().create(tgtIdx));
-            NDArray[] pt = HungarianMatcher.sampledPair(pred, tgt, rnd, points);
+            NDArray[] pt;
+            if (points == 0) {
+                pt = HungarianMatcher.sampledPair(pred, tgt, rnd, 0);
+            } else {
+                NDArray[] xy = PointSampler.uncertainRows(pred, points, OVERSAMPLE, IMPORTANCE, rnd);
+                pt = new NDArray[]{PointSampler.sampleRows(pred, xy[0], xy[1]),
+                        PointSampler.sampleRows(tgt, xy[0], xy[1])};
+            }
             focal = MaskLosses.focal(pt[0], pt[1], alpha, gamma, numMasks).mul(focalWeight);
             dice = MaskLosses.dice(pt[0], pt[1], numMasks).mul(diceWeight);
         }

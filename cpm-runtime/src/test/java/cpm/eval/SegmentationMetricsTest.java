@@ -35,6 +35,8 @@ class SegmentationMetricsTest {
         assertEquals((fb[0] + fb[1] + fb[2]) / 3, m.fbeta(), 1e-12);
         assertEquals(2, m.images());
         assertEquals("per-dataset", m.protocol());
+        assertEquals("per-class (per-dataset)", m.table().name());
+        assertEquals(iou[1], m.table().doubleColumn("iou").get(1), 1e-12);
     }
 
     @Test
@@ -149,6 +151,16 @@ class SegmentationMetricsTest {
             assertEquals(all.miou(), one.miou(), 0.0, protocol);
             assertEquals(all.fbeta(), one.fbeta(), 0.0, protocol);
             assertEquals(all.perClass(), one.perClass(), protocol);
+            // the NDArray entry point gives the same numbers
+            SegmentationMetrics viaArrays = new SegmentationMetrics(names, protocol, 0.3);
+            try (NDManager mgr = NDManager.newBaseManager()) {
+                InferenceMerge.Merged merged = InferenceMerge.merge(
+                        mgr.create(probs, new Shape(b, n, c + 1)).softmax(2), mgr.create(logits, new Shape(b, n, h, w)),
+                        oh, ow);
+                viaArrays.addBatch(merged.labels(), merged.foreground(), mgr.create(gt, new Shape(b, oh, ow)));
+            }
+            assertEquals(all.miou(), viaArrays.miou(), 0.0, protocol);
+            assertEquals(all.fbeta(), viaArrays.fbeta(), 0.0, protocol);
         }
     }
 

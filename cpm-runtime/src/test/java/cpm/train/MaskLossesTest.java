@@ -103,6 +103,31 @@ class MaskLossesTest {
     }
 
     @Test
+    void crossEntropyGradientIsWeightedSoftmaxMinusOneHot() {
+        double[][] logits = {{1.0, -0.5, 0.3}, {0.2, 0.1, 2.0}, {-1.0, 1.5, 0.0}};
+        long[] y = {0, 2, 1};
+        NDArray x = arr(logits);
+        x.setRequiresGradient(true);
+        double[] grad;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            gc.backward(MaskLosses.crossEntropy(x, mgr.create(y), 0.25f));
+            grad = x.getGradient().toDoubleArray();
+        }
+        double wsum = 1 + 0.25 + 1;
+        for (int i = 0; i < 3; i++) {
+            double z = 0;
+            for (double v : logits[i]) {
+                z += Math.exp(v);
+            }
+            double w = y[i] == 2 ? 0.25 : 1;
+            for (int c = 0; c < 3; c++) {
+                double expected = w * (Math.exp(logits[i][c]) / z - (c == y[i] ? 1 : 0)) / wsum;
+                assertEquals(expected, grad[i * 3 + c], 1e-12);
+            }
+        }
+    }
+
+    @Test
     void focalAndDiceMatchHandComputation() {
         double[][] x = {{2.0, -1.0, 0.5, -3.0}, {0.0, 4.0, -2.0, 1.0}, {-6.0, -5.0, -7.0, -4.0}};
         double[][] t = {{1, 0, 1, 0}, {0, 1, 1, 0}, {0, 0, 0, 0}};   // last mask empty

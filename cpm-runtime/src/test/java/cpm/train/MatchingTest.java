@@ -93,6 +93,70 @@ class MatchingTest {
         assertEquals(8f, corner.sample(mgr.create(one, new Shape(1, 1, 1))).getFloat(0, 0), 1e-6);
     }
 
+    /** grid_sample(align_corners=false, zeros) of one map at one point, in doubles. */
+    static double bilinearRef(float[] map, int off, int h, int w, double px, double py) {
+        double x = px * w - 0.5;
+        double y = py * h - 0.5;
+        int x0 = (int) Math.floor(x);
+        int y0 = (int) Math.floor(y);
+        double v = 0;
+        for (int dy = 0; dy < 2; dy++) {
+            for (int dx = 0; dx < 2; dx++) {
+                int cx = x0 + dx;
+                int cy = y0 + dy;
+                if (cx >= 0 && cx < w && cy >= 0 && cy < h) {
+                    v += (dx == 1 ? x - x0 : 1 - (x - x0)) * (dy == 1 ? y - y0 : 1 - (y - y0)) * map[off + cy * w + cx];
+                }
+            }
+        }
+        return v;
+    }
+
+    @Test
+    void perRowSamplingAndUncertainPoints() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        int m = 3;
+        int h = 4;
+        int w = 6;
+        float[] map = new float[m * h * w];
+        for (int i = 0; i < map.length; i++) {
+            map[i] = (float) (rnd.nextDouble() * 8 - 4);
+        }
+        NDArray maps = mgr.create(map, new Shape(m, h, w));
+        NDArray[] xy = PointSampler.uniformRows(mgr, m, 50, rnd);
+        float[] xs = xy[0].toFloatArray();
+        float[] ys = xy[1].toFloatArray();
+        float[] got = PointSampler.sampleRows(maps, xy[0], xy[1]).toFloatArray();
+        for (int r = 0; r < m; r++) {
+            for (int p = 0; p < 50; p++) {
+                assertEquals(bilinearRef(map, r * h * w, h, w, xs[r * 50 + p], ys[r * 50 + p]), got[r * 50 + p], 1e-4);
+            }
+        }
+        // importance sampling: the kept 75% are the most uncertain (smallest |logit|) points of a 3x pool
+        int points = 40;
+        NDArray[] sel = PointSampler.uncertainRows(maps, points, 3.0, 0.75, new SplittableRandom(5));
+        assertEquals(new Shape(m, points), sel[0].getShape());
+        NDArray[] pool = PointSampler.uniformRows(mgr, m, 120, new SplittableRandom(5));   // same draws
+        float[] px = pool[0].toFloatArray();
+        float[] py = pool[1].toFloatArray();
+        float[] sx = sel[0].toFloatArray();
+        float[] sy = sel[1].toFloatArray();
+        for (int r = 0; r < m; r++) {
+            double[] u = new double[120];
+            for (int p = 0; p < 120; p++) {
+                u[p] = Math.abs(bilinearRef(map, r * h * w, h, w, px[r * 120 + p], py[r * 120 + p]));
+            }
+            double[] sorted = u.clone();
+            java.util.Arrays.sort(sorted);
+            double worstKept = 0;
+            for (int p = 0; p < 30; p++) {
+                worstKept = Math.max(worstKept, Math.abs(bilinearRef(map, r * h * w, h, w, sx[r * points + p],
+                        sy[r * points + p])));
+            }
+            assertEquals(sorted[29], worstKept, 1e-4, "row " + r);
+        }
+    }
+
     /** Reference matching costs in Java doubles (all pixels), rows = b*N+q, cols = targets of the batch. */
     static double[][][] referenceCosts(float[] cls, float[] msk, int b, int n, Targets t, int hw) {
         int total = t.total();
@@ -168,6 +232,7 @@ class MatchingTest {
                 mgr.create(msk, new Shape(b, n, 4, 4)), t);
         double[][][] ref = referenceCosts(cls, msk, b, n, t, 16);
         Matching m = d.matching();
+        assertEquals(5, d.table().rowCount());
         int pair = 0;
         for (int bb = 0; bb < b; bb++) {
             int k = t.classes(bb).length;
@@ -310,6 +375,12 @@ class MatchingTest {
                 assertEquals(targetOf[bb][q] >= 0, norm > 0, "mask gradient only for matched queries");
             }
         }
+        // sampled points (Mask2Former importance sampling): deterministic for a seed, finite, with gradient
+        Recipe sampled = Recipe.builder("t").set("matcher.points", 24).build();
+        float a = new SetCriterion(sampled, C, 4).layerLoss(cl, ml, t, m).total().getFloat();
+        float a2 = new SetCriterion(sampled, C, 4).layerLoss(cl, ml, t, m).total().getFloat();
+        assertEquals(a, a2, 0f);
+        assertTrue(Float.isFinite(a) && a > 0);
         // the fixed-target form (VCP) with the same assignment gives the same CE and mask terms
         // except the normaliser: supervised predictions (5) = targets (5) here
         LossTerms direct = crit.directLoss(cl, ml, t, targetOf);
