@@ -28,7 +28,7 @@ public final class HungarianMatcher {
     private final double maskCost;
     private final double diceCost;
     private final int points;
-    private final SplittableRandom rnd;
+    private SplittableRandom rnd;
 
     /** Cost terms of one matched pair (the REPL's {@code :match} table). */
     public record PairCost(int image, int query, int target, int targetClass, double classCost, double maskCost,
@@ -68,6 +68,11 @@ public final class HungarianMatcher {
         this.maskCost = maskCost;
         this.diceCost = diceCost;
         this.points = points;
+        this.rnd = new SplittableRandom(seed);
+    }
+
+    /** Restarts the point sampling from a seed (the session derives one per step, so resumed runs repeat). */
+    public void reseed(long seed) {
         this.rnd = new SplittableRandom(seed);
     }
 

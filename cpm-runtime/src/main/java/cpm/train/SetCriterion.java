@@ -29,7 +29,10 @@ public final class SetCriterion {
     private final float diceWeight;
     private final int points;
     private final boolean deepSupervision;
-    private final SplittableRandom rnd;
+    private SplittableRandom rnd;
+
+    /** Target index of a prediction that takes no part in the loss. */
+    public static final int IGNORE = -2;
 
     public SetCriterion(Recipe r, int numClasses, long seed) {
         this.numClasses = numClasses;
@@ -41,6 +44,11 @@ public final class SetCriterion {
         this.diceWeight = r.getFloat("loss.diceWeight");
         this.points = r.getInt("matcher.points");
         this.deepSupervision = r.getBool("loss.deepSupervision");
+        this.rnd = new SplittableRandom(seed);
+    }
+
+    /** Restarts the point sampling from a seed (the session derives one per step, so resumed runs repeat). */
+    public void reseed(long seed) {
         this.rnd = new SplittableRandom(seed);
     }
 
@@ -60,7 +68,8 @@ public final class SetCriterion {
 
     /**
      * Loss for predictions with fixed targets (no matching; VCP, Eq. 6): prediction i of image b is supervised
-     * by target {@code targetIndexOfPrompt[b][i]} of {@code t} (its class and mask), or by no-object if -1.
+     * by target {@code targetIndexOfPrompt[b][i]} of {@code t} (its class and mask), by no-object if -1, and not
+     * at all if {@link #IGNORE} (padding of images with fewer prompts).
      */
     public LossTerms directLoss(NDArray classLogits, NDArray maskLogits, Targets t, int[][] targetIndexOfPrompt) {
         int supervised = 0;
@@ -88,6 +97,10 @@ public final class SetCriterion {
         return sum;
     }
 
+    private static boolean keepEmpty(NDArray rows) {
+        return rows.getShape().get(0) == 0;
+    }
+
     private LossTerms loss(NDArray classLogits, NDArray maskLogits, Targets t, int[][] targetOf, float numMasks) {
         Shape cs = classLogits.getShape();
         Shape ms = maskLogits.getShape();
@@ -100,6 +113,7 @@ public final class SetCriterion {
         }
         long[] cls = new long[batch * n];
         int matched = 0;
+        int ignored = 0;
         for (int b = 0; b < batch; b++) {
             if (targetOf[b].length != n) {
                 throw new IllegalArgumentException("criterion: image " + b + " has " + targetOf[b].length
@@ -107,12 +121,28 @@ public final class SetCriterion {
             }
             for (int q = 0; q < n; q++) {
                 int k = targetOf[b][q];
+                ignored += k == IGNORE ? 1 : 0;
                 cls[b * n + q] = k < 0 ? numClasses : t.classOf(b, k);
                 matched += k >= 0 ? 1 : 0;
             }
         }
-        NDArray ce = MaskLosses.crossEntropy(classLogits.reshape((long) batch * n, cs.get(2)),
-                classLogits.getManager().create(cls), noObjectWeight).mul(ceWeight);
+        NDArray rows = classLogits.reshape((long) batch * n, cs.get(2));
+        NDArray targets = classLogits.getManager().create(cls);
+        if (ignored > 0) {
+            long[] keep = new long[batch * n - ignored];
+            for (int b = 0, j = 0; b < batch; b++) {
+                for (int q = 0; q < n; q++) {
+                    if (targetOf[b][q] != IGNORE) {
+                        keep[j++] = (long) b * n + q;
+                    }
+                }
+            }
+            NDArray idx = classLogits.getManager().create(keep);
+            rows = rows.get(idx);
+            targets = targets.get(idx);
+        }
+        NDArray ce = keepEmpty(rows) ? rows.sum().mul(0f)
+                : MaskLosses.crossEntropy(rows, targets, noObjectWeight).mul(ceWeight);
         NDArray focal;
         NDArray dice;
         if (matched == 0) {

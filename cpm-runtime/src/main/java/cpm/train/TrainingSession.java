@@ -398,9 +398,10 @@ public final class TrainingSession implements AutoCloseable {
         int[][] targetIndex = new int[b][kmax];
         for (int i = 0; i < b; i++) {
             int[] present = f.targets.classes(i);
-            java.util.Arrays.fill(targetIndex[i], -1);
+            java.util.Arrays.fill(targetIndex[i], SetCriterion.IGNORE);
             for (int j = 0; j < sounding[i].length * per; j++) {
                 int k = sounding[i][j / per];
+                targetIndex[i][j] = -1;
                 cls[i * kmax + j] = k;
                 valid[i * kmax + j] = 1f;
                 promptClasses[i][j] = k;
