@@ -116,8 +116,11 @@ public final class TrainingSession implements AutoCloseable {
         this.schedule = new LrSchedule(recipe);
         this.stability = new MatchingStability(recipe.getInt("queries.count"), numClasses);
         this.loader = new BatchLoader(train, noise, recipe, true, seed);
-        if (!recipe.getString("image.pretrained").isEmpty() || !recipe.getString("audio.pretrained").isEmpty()) {
-            model.loadPretrained(recipe);
+        if (!recipe.getString("image.pretrained").isEmpty()) {
+            model.loadPretrained(java.nio.file.Path.of(recipe.getString("image.pretrained")));
+        }
+        if (!recipe.getString("audio.pretrained").isEmpty()) {
+            model.loadPretrainedAudio(java.nio.file.Path.of(recipe.getString("audio.pretrained")));
         }
     }
 
@@ -416,8 +419,7 @@ public final class TrainingSession implements AutoCloseable {
         NDArray validMask = m.create(valid, new Shape(b, kmax));
         NDArray prompts;
         if (sampler != null) {
-            sampler.reseed(seed * 7_919L + step);
-            prompts = sampler.sample(sounding, per, m).stopGradient();
+            prompts = sampler.sample(sounding, per, m, step).stopGradient();
         } else {
             prompts = model.pointPrompts(classIdx);
         }
