@@ -47,14 +47,37 @@ final class SynthSounds {
     /** Adds {@code gain} x the voice over samples [start, start+len) of absolute time into out[off..]. */
     static void render(Voice v, int rate, long start, int len, float gain, float[] out, int off) {
         double p = v.pitch(), ph = v.phase();
+        double[] pre = precompute(v.type(), p, v.seed());
         for (int i = 0; i < len; i++) {
             long n = start + i;
             double t = (double) n / rate;
-            out[off + i] += gain * sample(v.type(), p, ph, v.seed(), t, n);
+            out[off + i] += gain * sample(v.type(), p, ph, v.seed(), t, n, pre);
         }
     }
 
-    private static float sample(int type, double p, double ph, long seed, double t, long n) {
+    /** Per-voice constants: voice formant weights per harmonic, wind partial frequencies and phases. */
+    private static double[] precompute(int type, double p, long seed) {
+        if (type == 8) {
+            int k = (int) Math.floor(3200 / (130 * p));
+            double[] w = new double[k];
+            for (int i = 1; i <= k; i++) {
+                double fk = i * 130 * p;
+                w[i - 1] = formant(fk, 700) + 0.7 * formant(fk, 1200) + 0.4 * formant(fk, 2600);
+            }
+            return w;
+        }
+        if (type == 9) {
+            double[] w = new double[48];
+            for (int k = 0; k < 24; k++) {
+                w[2 * k] = (300 + 600 * (noise(seed, k) * 0.5 + 0.5)) * p;
+                w[2 * k + 1] = noise(seed + 1, k);
+            }
+            return w;
+        }
+        return null;
+    }
+
+    private static float sample(int type, double p, double ph, long seed, double t, long n, double[] pre) {
         switch (type) {
             case 1: { // bell: inharmonic partials, struck once a second, exponential decay
                 double tau = frac(t - ph);
@@ -71,12 +94,12 @@ final class SynthSounds {
             }
             case 3: { // flute: near-pure harmonic tone with 5 Hz vibrato, steady
                 double f0 = 520 * p;
-                double c = f0 * t + f0 * 0.012 / (2 * Math.PI * 5) * Math.sin(2 * Math.PI * 5 * t);
+                double c = f0 * t + f0 * 0.012 / (2 * Math.PI * 5) * sinCycles(5 * t);
                 return (sinCycles(c) + 0.3f * sinCycles(2 * c) + 0.1f * sinCycles(3 * c)) / 1.4f * 0.8f;
             }
             case 4: { // siren: frequency sweep around 900 Hz at 1.5 Hz
                 double fc = 900 * p, r = 1.5, d = 0.3;
-                double c = fc * t - fc * d / (2 * Math.PI * r) * Math.cos(2 * Math.PI * (r * t + ph));
+                double c = fc * t - fc * d / (2 * Math.PI * r) * sinCycles(r * t + ph + 0.25);
                 return (sinCycles(c) + 0.2f * sinCycles(2 * c)) / 1.2f * 0.8f;
             }
             case 5: { // engine: low harmonic-rich tone, 25 Hz amplitude modulation
@@ -85,7 +108,7 @@ final class SynthSounds {
                 for (int k = 1; k <= 12; k++) {
                     s += sinCycles(k * f0 * t + 0.13 * k) / k;
                 }
-                return (float) ((0.6 + 0.4 * Math.sin(2 * Math.PI * (25 * t + ph))) * s / 3.1);
+                return (float) ((0.6 + 0.4 * sinCycles(25 * t + ph)) * s / 3.1);
             }
             case 6: { // bird: seven rising chirps a second, 2.5 -> 4 kHz
                 double period = 1.0 / 7, dur = 0.6 * period;
@@ -95,35 +118,34 @@ final class SynthSounds {
                 }
                 double f1 = 2500 * p, f2 = 4000 * p;
                 double c = f1 * tau + (f2 - f1) * tau * tau / (2 * dur);
-                return (float) (Math.sin(Math.PI * tau / dur) * sinCycles(c) * 0.9);
+                return (float) (sinCycles(0.5 * tau / dur) * sinCycles(c) * 0.9);
             }
             case 7: { // guitar: two plucks a second, harmonics decaying faster with order
                 double tau = frac((t - ph * 0.5) * 2) * 0.5;
                 double f0 = 196 * p;
-                double s = 0;
+                double s = 0, step = Math.exp(-2 * tau), env = Math.exp(-3 * tau);
                 for (int k = 1; k <= 8; k++) {
-                    s += Math.exp(-tau * (3 + 2 * k)) * sinCycles(k * f0 * t) / (k * k);
+                    env *= step; // exp(-tau * (3 + 2k))
+                    s += env * sinCycles(k * f0 * t) / (k * k);
                 }
                 return (float) (s / 1.55);
             }
             case 8: { // voice: glottal harmonics through vowel formants, 4 Hz syllables
-                double f0 = 130 * p * (1 + 0.03 * Math.sin(2 * Math.PI * 0.7 * t));
+                double f0 = 130 * p * (1 + 0.03 * sinCycles(0.7 * t));
                 double s = 0;
-                for (int k = 1; k * 130 * p <= 3200; k++) {
-                    double fk = k * 130 * p;
-                    double w = formant(fk, 700) + 0.7 * formant(fk, 1200) + 0.4 * formant(fk, 2600);
-                    s += w * sinCycles(k * (f0 * t));
+                double c = f0 * t;
+                for (int k = 1; k <= pre.length; k++) {
+                    s += pre[k - 1] * sinCycles(k * c);
                 }
-                double syl = 0.5 + 0.5 * Math.sin(2 * Math.PI * (4 * t + ph));
+                double syl = 0.5 + 0.5 * sinCycles(4 * t + ph);
                 return (float) (syl * s / 3.0);
             }
             case 9: { // wind: noise band 300-900 Hz as a sum of fixed random partials, slow swell
                 double s = 0;
                 for (int k = 0; k < 24; k++) {
-                    double f = 300 + 600 * (noise(seed, k) * 0.5 + 0.5);
-                    s += sinCycles(f * p * t + noise(seed + 1, k));
+                    s += sinCycles(pre[2 * k] * t + pre[2 * k + 1]);
                 }
-                return (float) ((0.6 + 0.4 * Math.sin(2 * Math.PI * (0.4 * t + ph))) * s / 10);
+                return (float) ((0.6 + 0.4 * sinCycles(0.4 * t + ph)) * s / 10);
             }
             case 10: { // clicks: random impulses, about 20 a second, each a 2 ms decaying burst
                 long slot = (long) Math.floor(t / 0.005);

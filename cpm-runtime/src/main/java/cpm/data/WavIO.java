@@ -123,7 +123,7 @@ public final class WavIO {
         return new Wav(rate, out);
     }
 
-    /** Writes 16-bit PCM (values clamped to [-1,1]) to a temporary file in the same folder, then renames it. */
+    /** Writes 16-bit PCM (values clamped to [-1, 32767/32768]) to a temporary file in the same folder, then renames it. */
     public static void write(Path file, int sampleRate, float[][] samples) {
         int ch = samples.length, n = samples[0].length;
         ByteBuffer b = ByteBuffer.allocate(44 + n * ch * 2).order(ByteOrder.LITTLE_ENDIAN);
@@ -139,10 +139,10 @@ public final class WavIO {
         writeAtomically(file, b.array());
     }
 
-    /** The 16-bit PCM code of a sample: round(x * 32767) after clamping to [-1,1]. */
+    /** The 16-bit PCM code of a sample: round(x * 32768) clamped to [-32768, 32767], the inverse of read's /32768. */
     static short quantise16(float x) {
-        float c = Math.max(-1f, Math.min(1f, x));
-        return (short) Math.round(c * 32767f);
+        long q = Math.round(x * 32768.0);
+        return (short) Math.max(-32768, Math.min(32767, q));
     }
 
     static void writeAtomically(Path file, byte[] bytes) {
