@@ -42,8 +42,11 @@ public final class AvssReader extends ClipDataset {
         return Palette.decode(img, classCount, file);
     }
 
-    /** Frames per clip of a label: 5 for v1s and v1m, 10 for v2, else the frames column or the recipe's. */
-    static int framesOf(Map<String, String> row, int defaultFrames) {
+    /**
+     * Frames per clip of a label: 5 for v1s and v1m, 10 for v2, else the frames column, else the frames on disk,
+     * else the recipe's data.framesPerClip.
+     */
+    static int framesOf(Map<String, String> row, Path dir, int defaultFrames) {
         String label = row.getOrDefault("label", "");
         if (label.equals("v1s") || label.equals("v1m")) {
             return 5;
@@ -59,7 +62,8 @@ public final class AvssReader extends ClipDataset {
                 return defaultFrames;
             }
         }
-        return defaultFrames;
+        int onDisk = countFiles(dir.resolve("frames"));
+        return onDisk > 0 ? onDisk : defaultFrames;
     }
 
     /**
@@ -99,7 +103,12 @@ public final class AvssReader extends ClipDataset {
                 problems.report(e);
                 continue;
             }
-            int n = framesOf(row, defaultFrames);
+            if (!Files.isDirectory(dir)) {
+                problems.report(new DataException(dir, "no such folder", "the folder of clip " + uid
+                        + " (metadata.csv row " + rowNo + ")"));
+                continue;
+            }
+            int n = framesOf(row, dir, defaultFrames);
             boolean onlyFirst = label.equals("v1s") && row.get("split").equals("train");
             boolean ok = true;
             List<Path> frames = new ArrayList<>(), labels = new ArrayList<>();
@@ -131,7 +140,7 @@ public final class AvssReader extends ClipDataset {
                 problems.report(new DataException(wav, "no such file", "the audio of clip " + uid));
                 ok = false;
             }
-            if (ok) {
+            if (ok || problems.collects()) { // DataCheck still decodes what is there
                 clips.add(new Clip(uid, frames, labels, wav));
             }
         }

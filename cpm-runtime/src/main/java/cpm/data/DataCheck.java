@@ -73,20 +73,23 @@ public final class DataCheck {
     private static void checkClip(ClipDataset.Clip c, int classCount, Problems problems) {
         for (int f = 0; f < c.frames().size(); f++) {
             BufferedImage img = null;
-            try {
-                img = Images.read(c.frames().get(f));
-            } catch (DataException e) {
-                problems.report(e);
+            Path fp = c.frames().get(f);
+            if (fp != null && Files.isRegularFile(fp)) { // missing files were reported by the scan
+                try {
+                    img = Images.read(fp);
+                } catch (DataException e) {
+                    problems.report(e);
+                }
             }
             Path lp = c.labels().get(f);
-            if (lp == null) {
+            if (lp == null || !Files.isRegularFile(lp)) {
                 continue;
             }
             try {
                 BufferedImage lab = Images.read(lp);
                 if (img != null && (lab.getWidth() != img.getWidth() || lab.getHeight() != img.getHeight())) {
                     problems.report(new DataException(lp, "a label map of " + lab.getWidth() + "x" + lab.getHeight(),
-                            img.getWidth() + "x" + img.getHeight() + " like its frame " + c.frames().get(f).getFileName()));
+                            img.getWidth() + "x" + img.getHeight() + " like its frame " + fp.getFileName()));
                 }
                 if (classCount > 0) {
                     Palette.decode(lab, classCount, lp);
@@ -94,6 +97,9 @@ public final class DataCheck {
             } catch (DataException e) {
                 problems.report(e);
             }
+        }
+        if (!Files.isRegularFile(c.wav())) {
+            return;
         }
         try {
             WavIO.Wav w = WavIO.read(c.wav());

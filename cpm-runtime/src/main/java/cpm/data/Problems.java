@@ -19,6 +19,10 @@ final class Problems {
         return new Problems(sink);
     }
 
+    boolean collects() {
+        return sink != null;
+    }
+
     void report(DataException e) {
         if (sink == null) {
             throw e;
