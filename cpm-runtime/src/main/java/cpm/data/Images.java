@@ -68,37 +68,72 @@ public final class Images {
     }
 
     /**
-     * Bilinear resize of the crop (x0, y0, cw, ch) of a C-channel CHW image to (oh, ow), half-pixel centres
-     * (as torch interpolate with align_corners=False). With {@code flip} the output is mirrored horizontally.
+     * Bilinear resize of the crop (x0, y0, cw, ch) of a C-channel CHW image to (oh, ow), with half-pixel centres
+     * and, when shrinking, the triangle filter widened by the scale (antialiased, as PIL and torch
+     * interpolate(antialias=True), which DJL's bilinear interpolation uses); when enlarging this is plain
+     * bilinear interpolation (align_corners=False). With {@code flip} the output is mirrored horizontally.
      */
     public static float[] resizeBilinear(float[] src, int c, int h, int w, double x0, double y0, double cw, double chh,
                                          int oh, int ow, boolean flip) {
+        Weights wx = weights(w, x0, cw, ow, flip), wy = weights(h, y0, chh, oh, false);
         float[] out = new float[c * oh * ow];
-        double sy = chh / oh, sx = cw / ow;
-        int[] xl = new int[ow], xh = new int[ow];
-        float[] fx = new float[ow];
-        for (int x = 0; x < ow; x++) {
-            int xo = flip ? ow - 1 - x : x;
-            double gx = Math.max(0, Math.min(w - 1, x0 + (xo + 0.5) * sx - 0.5));
-            xl[x] = (int) Math.floor(gx);
-            xh[x] = Math.min(w - 1, xl[x] + 1);
-            fx[x] = (float) (gx - xl[x]);
-        }
-        for (int y = 0; y < oh; y++) {
-            double gy = Math.max(0, Math.min(h - 1, y0 + (y + 0.5) * sy - 0.5));
-            int yl = (int) Math.floor(gy), yh = Math.min(h - 1, yl + 1);
-            float fy = (float) (gy - yl);
-            for (int k = 0; k < c; k++) {
-                int base = k * h * w, ob = k * oh * ow + y * ow;
-                for (int x = 0; x < ow; x++) {
-                    float a = src[base + yl * w + xl[x]], b = src[base + yl * w + xh[x]];
-                    float cc = src[base + yh * w + xl[x]], d = src[base + yh * w + xh[x]];
-                    float top = a + (b - a) * fx[x], bot = cc + (d - cc) * fx[x];
-                    out[ob + x] = top + (bot - top) * fy;
+        float[] row = new float[ow];
+        for (int k = 0; k < c; k++) {
+            int base = k * h * w;
+            for (int y = 0; y < oh; y++) {
+                java.util.Arrays.fill(row, 0f);
+                for (int j = 0; j < wy.w[y].length; j++) {
+                    float a = wy.w[y][j];
+                    int sb = base + (wy.start[y] + j) * w;
+                    for (int x = 0; x < ow; x++) {
+                        float[] ww = wx.w[x];
+                        int s0 = sb + wx.start[x];
+                        float acc = 0;
+                        for (int i = 0; i < ww.length; i++) {
+                            acc += ww[i] * src[s0 + i];
+                        }
+                        row[x] += a * acc;
+                    }
                 }
+                System.arraycopy(row, 0, out, k * oh * ow + y * ow, ow);
             }
         }
         return out;
+    }
+
+    private record Weights(int[] start, float[][] w) {
+    }
+
+    /** Per output index: first input index and normalised triangle-filter weights (torch's _aa weights). */
+    private static Weights weights(int in, double off, double len, int out, boolean flip) {
+        double scale = len / out;
+        double support = scale >= 1 ? scale : 1.0;
+        double inv = scale >= 1 ? 1 / scale : 1.0;
+        int[] start = new int[out];
+        float[][] w = new float[out][];
+        for (int i = 0; i < out; i++) {
+            int o = flip ? out - 1 - i : i;
+            double centre = off + scale * (o + 0.5);
+            int lo = Math.max((int) Math.floor(centre - support + 0.5), 0);
+            int hi = Math.min((int) Math.floor(centre + support + 0.5), in);
+            if (hi <= lo) { // crop edge beyond the image: nearest pixel
+                lo = Math.max(0, Math.min(in - 1, (int) Math.floor(centre)));
+                hi = lo + 1;
+            }
+            float[] ww = new float[hi - lo];
+            double total = 0;
+            for (int j = lo; j < hi; j++) {
+                double t = Math.max(0, 1 - Math.abs((j - centre + 0.5) * inv));
+                ww[j - lo] = (float) t;
+                total += t;
+            }
+            for (int j = 0; j < ww.length; j++) {
+                ww[j] = total > 0 ? (float) (ww[j] / total) : 1f / ww.length;
+            }
+            start[i] = lo;
+            w[i] = ww;
+        }
+        return new Weights(start, w);
     }
 
     /** Nearest-neighbour resize of the crop of a label map (pixel-centre sampling), optionally mirrored. */

@@ -51,7 +51,8 @@ final class SynthSounds {
         for (int i = 0; i < len; i++) {
             long n = start + i;
             double t = (double) n / rate;
-            out[off + i] += gain * sample(v.type(), p, ph, v.seed(), t, n, pre);
+            float x = sample(v.type(), p, ph, v.seed(), t, n, pre);
+            out[off + i] += gain * Math.max(-1f, Math.min(1f, x)); // rare peaks of many-partial sounds
         }
     }
 
@@ -145,7 +146,7 @@ final class SynthSounds {
                 for (int k = 0; k < 24; k++) {
                     s += sinCycles(pre[2 * k] * t + pre[2 * k + 1]);
                 }
-                return (float) ((0.6 + 0.4 * sinCycles(0.4 * t + ph)) * s / 10);
+                return (float) ((0.6 + 0.4 * sinCycles(0.4 * t + ph)) * s / 8);
             }
             case 10: { // clicks: random impulses, about 20 a second, each a 2 ms decaying burst
                 long slot = (long) Math.floor(t / 0.005);

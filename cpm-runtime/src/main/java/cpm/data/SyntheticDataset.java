@@ -33,6 +33,12 @@ public final class SyntheticDataset implements AvsDataset {
 
     public SyntheticDataset(String preset, String split, long seed, int clips, int framesPerClip, int imageSize,
                             int sampleRate, double secondsPerFrame) {
+        this(preset, split, seed, clips, framesPerClip, imageSize, imageSize, sampleRate, secondsPerFrame);
+    }
+
+    /** Any image size: scenes are laid out in relative coordinates, object sizes relative to the shorter side. */
+    public SyntheticDataset(String preset, String split, long seed, int clips, int framesPerClip, int height, int width,
+                            int sampleRate, double secondsPerFrame) {
         if (!List.of("ss", "ms", "semantic", "stereo").contains(preset)) {
             throw new DataException("data.preset", "\"" + preset + "\"", "one of ss, ms, semantic, stereo");
         }
@@ -41,8 +47,8 @@ public final class SyntheticDataset implements AvsDataset {
         this.seed = seed;
         this.clips = clips;
         this.framesPerClip = framesPerClip;
-        this.height = imageSize;
-        this.width = imageSize;
+        this.height = height;
+        this.width = width;
         this.sampleRate = sampleRate;
         this.samplesPerFrame = (int) Math.round(sampleRate * secondsPerFrame);
         this.channels = preset.equals("stereo") ? 2 : 1;
