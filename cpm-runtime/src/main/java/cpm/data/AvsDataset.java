@@ -1,0 +1,33 @@
+package cpm.data;
+
+import java.util.List;
+
+/** A split of an audio-visual segmentation data set, indexed by labelled frame (clip-major). */
+public interface AvsDataset {
+
+    String name();
+
+    /** Class names, background first. */
+    List<String> classes();
+
+    /** True when labels are binary (sounding vs not). */
+    boolean binary();
+
+    /** Audio channels of every sample. */
+    int channels();
+
+    /** Number of labelled frames. */
+    int size();
+
+    Sample get(int index);
+
+    /** The audio of item {@code index} alone (readers override this to skip decoding the image). */
+    default float[] audio(int index) {
+        return get(index).audio();
+    }
+
+    /** The audio tags of item {@code index}, or null when unknown. */
+    default boolean[] tags(int index) {
+        return get(index).tags();
+    }
+}

@@ -1,0 +1,282 @@
+package cpm.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import cpm.dsl.Recipe;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Batches of a data set. Training: an endless stream over epochs, each epoch a seeded permutation of the
+ * items, with random resized crop and horizontal flip (which swaps stereo channels) seeded per (seed, epoch,
+ * position), and an off-screen sound per item for ACP. Evaluation: items in order, no augmentation, null after
+ * the last. A daemon thread prepares the next batches as plain Java arrays (no NDArrays there: libtorch grad
+ * mode is thread-local) in a bounded queue; {@link #next} turns one into NDArrays on the caller's manager.
+ * {@link #position()} / {@link #seek(long)} give an exact resume of the data order.
+ */
+public final class BatchLoader implements AutoCloseable {
+
+    private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+    private static final float[] STD = {0.229f, 0.224f, 0.225f};
+    private static final int QUEUE = 3;
+
+    private final AvsDataset data;
+    private final OffscreenSet noise;
+    private final boolean train;
+    private final long seed;
+    private final int batchSize;
+    private final int imageSize;
+    private final boolean augment;
+    private final boolean original;
+    private final double cropScale;
+    private final int numClasses;
+    private final int samples;
+    private final int channels;
+
+    private long position;
+    private Thread worker;
+    private volatile boolean stop;
+    private BlockingQueue<Object> queue;
+    private boolean ended;
+
+    /** Prepared arrays of one batch. */
+    private record Host(float[] images, long[] labels, float[] waves, float[] noise, float[] tags, List<String> ids,
+                        int[] frames, int h, int w) {
+    }
+
+    private record Failure(RuntimeException error) {
+    }
+
+    private static final Object END = new Object();
+
+    public BatchLoader(AvsDataset data, OffscreenSet noise, Recipe r, boolean train, long seed) {
+        this.data = data;
+        this.noise = noise;
+        this.train = train;
+        this.seed = seed;
+        this.imageSize = r.getInt("image.size");
+        this.original = r.getBool("image.originalResolution");
+        this.batchSize = !train && original ? 1 : r.getInt("optim.batchSize");
+        this.augment = train && r.getBool("data.augment");
+        this.cropScale = r.getDouble("data.cropScale");
+        this.numClasses = data.classes().size();
+        this.samples = (int) Math.round(r.getInt("audio.sampleRate") * r.getDouble("audio.secondsPerFrame"));
+        this.channels = data.channels();
+        if (data.size() == 0) {
+            throw new DataException(data.name(), "no labelled frames", "a data set with at least one labelled frame");
+        }
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Samples consumed so far (training: across epochs). */
+    public long position() {
+        return position;
+    }
+
+    /** Continues from {@code position} samples consumed: the following batches equal those of an uninterrupted run. */
+    public void seek(long position) {
+        stopWorker();
+        this.position = position;
+        this.ended = false;
+    }
+
+    /** The next batch on {@code manager}; in evaluation null after the last item. */
+    public Batch next(NDManager manager) {
+        if (ended) {
+            return null;
+        }
+        if (worker == null) {
+            startWorker(position);
+        }
+        Object o;
+        try {
+            o = queue.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a batch", e);
+        }
+        if (o == END) {
+            ended = true;
+            return null;
+        }
+        if (o instanceof Failure f) {
+            stopWorker();
+            throw f.error();
+        }
+        Host h = (Host) o;
+        int b = h.ids().size();
+        position += b;
+        NDArray images = manager.create(h.images(), new Shape(b, 3, h.h(), h.w()));
+        NDArray labels = manager.create(h.labels(), new Shape(b, h.h(), h.w()));
+        NDArray waves = manager.create(h.waves(), new Shape(b, channels, samples));
+        NDArray nz = h.noise() == null ? null : manager.create(h.noise(), new Shape(b, channels, samples));
+        NDArray tags = manager.create(h.tags(), new Shape(b, numClasses));
+        return new Batch(images, labels, waves, nz, tags, h.ids(), h.frames());
+    }
+
+    /** The data-set item at a stream position (training: the epoch's permutation). */
+    private int itemAt(long pos, int[][] permCache, long[] permEpoch) {
+        int n = data.size();
+        if (!train) {
+            return (int) pos;
+        }
+        long epoch = pos / n;
+        if (permEpoch[0] != epoch) {
+            permCache[0] = SynthScene.permutation(new SplittableRandom(mix(seed, epoch, -1)), n);
+            permEpoch[0] = epoch;
+        }
+        return permCache[0][(int) (pos % n)];
+    }
+
+    private void startWorker(long from) {
+        stop = false;
+        queue = new ArrayBlockingQueue<>(QUEUE);
+        BlockingQueue<Object> q = queue;
+        worker = new Thread(() -> produce(from, q), "cpm-data-" + data.name());
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    private void stopWorker() {
+        Thread t = worker;
+        if (t != null) {
+            stop = true;
+            t.interrupt();
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        worker = null;
+        queue = null;
+    }
+
+    private void produce(long from, BlockingQueue<Object> q) {
+        int[][] perm = new int[1][];
+        long[] permEpoch = {-1};
+        long pos = from;
+        int n = data.size();
+        try {
+            while (!stop) {
+                if (!train && pos >= n) {
+                    q.put(END);
+                    return;
+                }
+                int b = train ? batchSize : (int) Math.min(batchSize, n - pos);
+                q.put(build(pos, b, perm, permEpoch));
+                pos += b;
+            }
+        } catch (InterruptedException e) {
+            // stopped by seek() or close()
+        } catch (RuntimeException e) {
+            try {
+                q.put(new Failure(e));
+            } catch (InterruptedException ignored) {
+                // stopped while reporting
+            }
+        }
+    }
+
+    private Host build(long pos, int b, int[][] perm, long[] permEpoch) {
+        int h = -1, w = -1;
+        float[] images = null, waves = new float[b * channels * samples];
+        long[] labels = null;
+        float[] nz = train && noise != null ? new float[b * channels * samples] : null;
+        float[] tags = new float[b * numClasses];
+        List<String> ids = new ArrayList<>();
+        int[] frames = new int[b];
+        for (int i = 0; i < b; i++) {
+            long p = pos + i;
+            int item = itemAt(p, perm, permEpoch);
+            Sample s = data.get(item);
+            long epoch = train ? p / data.size() : 0;
+            SplittableRandom rng = new SplittableRandom(mix(seed, epoch, p % data.size()));
+            float[] rgb = s.rgb();
+            int[] lab = s.label();
+            float[] audio = s.audio();
+            int sh = s.height(), sw = s.width();
+            int oh = !train && original ? sh : imageSize, ow = !train && original ? sw : imageSize;
+            if (augment) {
+                double area = sh * (double) sw * (cropScale + (1 - cropScale) * rng.nextDouble());
+                double ratio = Math.exp(Math.log(3.0 / 4) + (Math.log(4.0 / 3) - Math.log(3.0 / 4)) * rng.nextDouble());
+                double cw = Math.min(sw, Math.sqrt(area * ratio)), ch = Math.min(sh, Math.sqrt(area / ratio));
+                double x0 = (sw - cw) * rng.nextDouble(), y0 = (sh - ch) * rng.nextDouble();
+                boolean flip = rng.nextBoolean();
+                rgb = Images.resizeBilinear(rgb, 3, sh, sw, x0, y0, cw, ch, oh, ow, flip);
+                lab = Images.resizeNearest(lab, sh, sw, x0, y0, cw, ch, oh, ow, flip);
+                if (flip && s.channels() == 2) { // mirrored image: left and right swap
+                    int m = s.samplesPerChannel();
+                    float[] sw2 = new float[audio.length];
+                    System.arraycopy(audio, m, sw2, 0, m);
+                    System.arraycopy(audio, 0, sw2, m, m);
+                    audio = sw2;
+                }
+            } else {
+                rgb = Images.resizeBilinear(rgb, 3, sh, sw, oh, ow);
+                lab = Images.resizeNearest(lab, sh, sw, oh, ow);
+            }
+            if (images == null) {
+                h = oh;
+                w = ow;
+                images = new float[b * 3 * h * w];
+                labels = new long[b * h * w];
+            }
+            int hw = h * w;
+            for (int c = 0; c < 3; c++) {
+                int base = (i * 3 + c) * hw;
+                for (int k = 0; k < hw; k++) {
+                    images[base + k] = (rgb[c * hw + k] - MEAN[c]) / STD[c];
+                }
+            }
+            for (int k = 0; k < hw; k++) {
+                labels[i * hw + k] = lab[k];
+            }
+            fit(audio, waves, i);
+            if (nz != null) {
+                int j = rng.nextInt(noise.size());
+                for (int t = 0; t < 10 && !noise.compatible(j, data, item); t++) {
+                    j = rng.nextInt(noise.size());
+                }
+                fit(noise.get(j), nz, i);
+            }
+            boolean[] t = s.tags();
+            for (int c = 1; c < Math.min(numClasses, t.length); c++) {
+                tags[i * numClasses + c] = t[c] ? 1f : 0f;
+            }
+            ids.add(s.clipId());
+            frames[i] = s.frame();
+        }
+        return new Host(images, labels, waves, nz, tags, ids, frames, h, w);
+    }
+
+    /** Copies a planar waveform into row i of a (B,C,S) buffer; mono feeds every channel, length padded/cut. */
+    private void fit(float[] audio, float[] dst, int i) {
+        int srcCh = audio.length % samples == 0 && audio.length / samples == 2 ? 2 : 1;
+        int srcLen = audio.length / srcCh;
+        for (int c = 0; c < channels; c++) {
+            int sc = Math.min(c, srcCh - 1);
+            System.arraycopy(audio, sc * srcLen, dst, (i * channels + c) * samples, Math.min(samples, srcLen));
+        }
+    }
+
+    static long mix(long seed, long a, long b) {
+        long z = seed * 0x9E3779B97F4A7C15L + a * 0xBF58476D1CE4E5B9L + b * 0x94D049BB133111EBL + 0x632BE59BD9B4E019L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    public void close() {
+        stopWorker();
+    }
+}

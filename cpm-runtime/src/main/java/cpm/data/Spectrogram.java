@@ -1,0 +1,84 @@
+package cpm.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import cpm.dsl.Recipe;
+
+/**
+ * The magnitude spectrogram a in R^{T x F} of the paper (Sec. 3.1), computed by STFT on the DJL engine (the
+ * same engine as training): audio.nFft, audio.hop, audio.window (periodic Hann / Hamming, or rectangular),
+ * centred frames with reflect padding, so T = 1 + S / hop and F = nFft / 2 + 1.
+ */
+public final class Spectrogram {
+
+    private final int nFft;
+    private final int hop;
+    private final String window;
+    private final boolean log;
+    private final int frames;
+    private final int bins;
+
+    public Spectrogram(Recipe r) {
+        this.nFft = r.getInt("audio.nFft");
+        this.hop = r.getInt("audio.hop");
+        this.window = r.getString("audio.window");
+        this.log = r.getString("audio.scale").equals("log");
+        this.frames = r.getInt("audio.frames");
+        this.bins = r.getInt("audio.bins");
+    }
+
+    /** Frequency bins of the STFT, nFft / 2 + 1. */
+    public int fftBins() {
+        return nFft / 2 + 1;
+    }
+
+    /** The analysis window as used by {@link #magnitude} (periodic, as torch.hann_window's default). */
+    public float[] window() {
+        float[] w = new float[nFft];
+        for (int n = 0; n < nFft; n++) {
+            double c = Math.cos(2 * Math.PI * n / nFft);
+            w[n] = switch (window) {
+                case "hann" -> (float) (0.5 - 0.5 * c);
+                case "hamming" -> (float) (0.54 - 0.46 * c);
+                default -> 1f;
+            };
+        }
+        return w;
+    }
+
+    /** (B,C,S) waveforms to (B,C,T,F) STFT magnitudes |STFT|, on the waves' manager. */
+    public NDArray magnitude(NDArray waves) {
+        Shape s = waves.getShape();
+        if (s.dimension() != 3) {
+            throw new IllegalArgumentException("waves must be (B,C,S), got " + s);
+        }
+        long b = s.get(0), c = s.get(1), n = s.get(2);
+        NDManager m = waves.getManager();
+        try (NDArray win = m.create(window())) {
+            NDArray flat = waves.reshape(b * c, n);
+            NDArray spec = flat.stft(nFft, hop, true, win, false, true);
+            NDArray mag = spec.abs();
+            Shape ms = mag.getShape(); // (B*C, F, T)
+            NDArray out = mag.reshape(b, c, ms.get(1), ms.get(2)).transpose(0, 1, 3, 2);
+            flat.close();
+            spec.close();
+            return out;
+        }
+    }
+
+    /** log(1+x) when audio.scale is log, then bilinear resize to (audio.frames, audio.bins) where those are set. */
+    public NDArray toBackboneInput(NDArray mag) {
+        NDArray x = log ? mag.add(1f).log() : mag;
+        Shape s = x.getShape();
+        long t = frames > 0 ? frames : s.get(2), f = bins > 0 ? bins : s.get(3);
+        if (t == s.get(2) && f == s.get(3)) {
+            return x;
+        }
+        NDArray r = x.getNDArrayInternal().interpolation(new long[]{t, f}, 1, false);
+        if (x != mag) {
+            x.close();
+        }
+        return r;
+    }
+}
