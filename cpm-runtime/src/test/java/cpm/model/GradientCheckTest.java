@@ -43,6 +43,19 @@ class GradientCheckTest {
 
     @Test
     void analyticGradientMatchesFiniteDifferences() {
+        // the ops of this very small model are far too small for two intra-op threads; on a shared, busy
+        // machine the threads' synchronisation made each forward pass ~50x slower
+        Engine.getInstance();
+        int threads = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(1);
+        try {
+            check();
+        } finally {
+            JniUtils.setNumThreads(threads);
+        }
+    }
+
+    private void check() {
         try (NDManager m = NDManager.newBaseManager()) {
             AvsModel model = new AvsModel(small(), 3, new Weights(m.newSubManager(), 3));
             images = ModelTestUtil.random(m, new Shape(2, 3, 32, 32), 1);
@@ -90,6 +103,9 @@ class GradientCheckTest {
                         if (rel < bestRel) {
                             bestRel = rel;
                             numeric = n;
+                        }
+                        if (bestRel < 1e-2) {
+                            break;
                         }
                     }
                     assertTrue(Math.abs(g[best]) > 1e-1, name + ": gradient too small to check: " + g[best]);
