@@ -176,6 +176,24 @@ class AvsModelShapesTest {
         }
     }
 
+    @Test
+    void maskedAttentionIsWiredIntoTheVisualLayers() {
+        Recipe r = Presets.get("tiny").toBuilder().set("image.size", 64).build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            DecoderOutput[] outs = new DecoderOutput[2];
+            for (int i = 0; i < 2; i++) {
+                AvsModel model = new AvsModel(r.with("decoder.maskedAttention", i == 0), 3, new Weights(m.newSubManager(), 5));
+                ImageFeatures img = model.encodeImage(images(m, 2, 64, 3), false);
+                AudioFeatures aud = model.encodeAudio(ModelTestUtil.random(m, new Shape(2, 1, 64, 64), 4), false);
+                outs[i] = model.decodeQueries(img, aud, false);
+            }
+            // identical up to the audio layers, different once the first visual layer applies its mask
+            assertArrayEquals(outs[0].afterAudio().maskLogits().toFloatArray(), outs[1].afterAudio().maskLogits().toFloatArray());
+            assertTrue(outs[0].layers().get(2).maskLogits().sub(outs[1].layers().get(2).maskLogits()).abs().max()
+                    .getFloat() > 1e-4);
+        }
+    }
+
     private static float[] run(Recipe r, NDManager m, long seed) {
         AvsModel model = new AvsModel(r, 3, new Weights(m.newSubManager(), seed));
         ImageFeatures img = model.encodeImage(images(m, 2, 64, 3), true);

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class GradientCheckTest {
 
     static Recipe small() {
-        return Presets.get("tiny").toBuilder().set("image.width", 0.0625).set("image.size", 32)
+        return Presets.get("tiny").toBuilder().set("image.width", 0.0625).set("image.size", 64)
                 .set("audio.width", 4).set("audio.frames", 16).set("audio.bins", 16)
                 .set("pixelDecoder.hiddenDim", 8).set("pixelDecoder.scales", 2)
                 .set("decoder.hiddenDim", 8).set("decoder.heads", 2).set("decoder.ffnDim", 16)
@@ -31,13 +31,18 @@ class GradientCheckTest {
     private NDArray r2;
     private NDArray r3;
     private NDArray r4;
+    private NDArray r5;
+    private NDArray prompts;
+    private NDArray promptClasses;
 
     private NDArray loss(AvsModel model) {
         ImageFeatures img = model.encodeImage(images, true);
         AudioFeatures aud = model.encodeAudio(spec, true);
         DecoderOutput out = model.decodeQueries(img, aud, true);
         NDArray masks = model.audioMasks(out.last().maskEmbed(), aud, 16, 16);
+        DecoderOutput prompted = model.decodePrompts(prompts, promptClasses, img, aud, true);
         return out.last().maskLogits().mul(r1).sum().add(out.last().classLogits().mul(r2).sum())
+                .add(prompted.last().maskLogits().mul(r5).sum())
                 .add(out.afterAudio().maskLogits().mul(r3).sum()).add(masks.mul(r4).sum());
     }
 
@@ -58,16 +63,19 @@ class GradientCheckTest {
     private void check() {
         try (NDManager m = NDManager.newBaseManager()) {
             AvsModel model = new AvsModel(small(), 3, new Weights(m.newSubManager(), 3));
-            images = ModelTestUtil.random(m, new Shape(2, 3, 32, 32), 1);
+            images = ModelTestUtil.random(m, new Shape(2, 3, 64, 64), 1);
             spec = ModelTestUtil.random(m, new Shape(2, 1, 16, 16), 2);
-            r1 = ModelTestUtil.random(m, new Shape(2, 3, 8, 8), 3);
+            r1 = ModelTestUtil.random(m, new Shape(2, 3, 16, 16), 3);
             r2 = ModelTestUtil.random(m, new Shape(2, 3, 4), 4);
-            r3 = ModelTestUtil.random(m, new Shape(2, 3, 8, 8), 5);
+            r3 = ModelTestUtil.random(m, new Shape(2, 3, 16, 16), 5);
             r4 = ModelTestUtil.random(m, new Shape(2, 3, 16, 16), 6);
+            r5 = ModelTestUtil.random(m, new Shape(2, 2, 16, 16), 7);
+            prompts = ModelTestUtil.random(m, new Shape(2, 2, 8), 8);
+            promptClasses = m.create(new long[] {0, 2, 1, 1}, new Shape(2, 2));
             String[] names = {"queryFeat", "decoder.visual1.cross.attn.q.weight", "decoder.audio0.cross.attn.v.weight",
                     "decoder.maskEmbed.layer0.weight", "pixelDecoder.lateral0.weight", "pixelDecoder.levelEmbed1",
                     "backbone.layer2.0.conv1.weight", "backbone.conv1.weight", "audio.backbone.stage1.conv0.weight",
-                    "audio.decoder.out.weight", "classHead.weight"};
+                    "audio.decoder.out.weight", "classHead.weight", "promptProj.weight", "promptPos"};
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(loss(model));
             }
@@ -85,11 +93,12 @@ class GradientCheckTest {
                     }
                     float[] v = p.toFloatArray();
                     float orig = v[best];
-                    // two step sizes: ReLU / max-pool kinks can spoil one of them; float32 round-off on a loss
-                    // of ~50 is ~4e-6, i.e. ~4e-3 absolute at the smaller step
+                    // shrinking steps: the early backbone is strongly curved (group norm over few elements) and
+                    // ReLU / max-pool kinks can spoil one step; float32 round-off on a loss of ~50 is ~4e-6,
+                    // i.e. ~2e-2 absolute at the smallest step, against gradients of magnitude > 1
                     double bestRel = Double.MAX_VALUE;
                     double numeric = 0;
-                    for (double eps : new double[] {1e-3, 3e-3}) {
+                    for (double eps : new double[] {1e-3, 3e-4, 1e-4}) {
                         v[best] = (float) (orig + eps);
                         p.set(v);
                         double plus = loss(model).getFloat();
@@ -108,7 +117,7 @@ class GradientCheckTest {
                             break;
                         }
                     }
-                    assertTrue(Math.abs(g[best]) > 1e-1, name + ": gradient too small to check: " + g[best]);
+                    assertTrue(Math.abs(g[best]) > 1, name + ": gradient too small to check: " + g[best]);
                     assertTrue(bestRel < 1e-2, name + "[" + best + "]: analytic " + g[best] + " numeric " + numeric);
                 }
             } finally {
