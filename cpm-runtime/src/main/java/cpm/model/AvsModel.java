@@ -50,6 +50,7 @@ public final class AvsModel {
     /**
      * Builds every parameter (seeded through {@code w}); loads image.pretrained / audio.pretrained when set.
      *
+     * @param w          the root view of the model's weights (names are absolute: "backbone.conv1.weight")
      * @param numClasses C, background included, no-object excluded
      */
     public AvsModel(Recipe r, int numClasses, Weights w) {

@@ -82,6 +82,32 @@ class PretrainedTest {
     }
 
     @Test
+    void audioEncoderRoundTrip(@TempDir Path dir) throws IOException {
+        Recipe r = RECIPE.toBuilder().set("audio.backbone", "resnet").build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            AvsModel a = new AvsModel(r, 3, new Weights(m.newSubManager(), 1));
+            NDList list = new NDList();
+            for (Map.Entry<String, Weights.Entry> e : a.weights().entries().entrySet()) {
+                if (e.getKey().startsWith("audio.backbone.")) {
+                    NDArray copy = m.create(e.getValue().array().toFloatArray(), e.getValue().array().getShape());
+                    copy.setName(PretrainedLoader.torchName(e.getKey().substring("audio.backbone.".length())));
+                    list.add(copy);
+                }
+            }
+            assertNotNull(list.get("layer1.0.downsample.0.weight"));
+            Path file = dir.resolve("audio.npz");
+            write(list, file);
+            AvsModel b = new AvsModel(r.with("audio.pretrained", file.toString()), 3, new Weights(m.newSubManager(), 2));
+            for (String k : new String[] {"audio.backbone.conv1.weight", "audio.backbone.layer3.0.bn2.gamma"}) {
+                assertArrayEquals(a.weights().entries().get(k).array().toFloatArray(),
+                        b.weights().entries().get(k).array().toFloatArray(), k);
+            }
+            assertFalse(java.util.Arrays.equals(a.weights().entries().get("audio.proj.weight").array().toFloatArray(),
+                    b.weights().entries().get("audio.proj.weight").array().toFloatArray()));
+        }
+    }
+
+    @Test
     void missingOrMisShapedKeyIsAClearError(@TempDir Path dir) throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
             AvsModel a = new AvsModel(RECIPE, 3, new Weights(m.newSubManager(), 1));
