@@ -1,0 +1,272 @@
+package cpm.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import cpm.dsl.Recipe;
+import cpm.nn.Init;
+import cpm.nn.Linear;
+import cpm.nn.Resize;
+import cpm.nn.Weights;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The class-agnostic audio-visual segmentation network of Sec. 3.1 (AVSegFormer* in the paper's tables,
+ * Fig. 2), compiled from a recipe: ResNet image backbone + FPN pixel decoder, audio CNN + audio pixel decoder,
+ * and a Mask2Former transformer decoder with audio layers then masked visual layers. It also holds the pieces
+ * the CPM workflow needs: the projection of class-conditional prompts (mask-embedding space) to the decoder
+ * width, the learned per-class positional embeddings of prompts, the ACP audio masks (Eq. 5), and the learned
+ * point representation (Table 5).
+ *
+ * <p>Parameter names: {@code backbone.*} (torchvision ResNet names, optimiser group "backbone"),
+ * {@code pixelDecoder.*}, {@code audio.backbone.*}, {@code audio.proj.*}, {@code audio.decoder.*},
+ * {@code decoder.*}, {@code classHead.*} (the default softmax head), {@code queryFeat}, {@code queryPos},
+ * {@code promptProj.*}, {@code promptPos}, {@code pointRep}.
+ */
+public final class AvsModel {
+
+    private final Recipe recipe;
+    private final int numClasses;
+    private final Weights weights;
+    private final ImageBackbone imageBackbone;
+    private final PixelDecoder pixelDecoder;
+    private final AudioBackbone audioBackbone;
+    private final TransformerDecoder decoder;
+    private final SoftmaxClassifier softmax;
+    private final NDArray queryFeat;
+    private final NDArray queryPos;
+    private final Linear promptProj;
+    private final NDArray promptPos;
+    private final NDArray pointRep;
+    private final int queries;
+    private final long dim;
+    private final long maskDim;
+    private final int tokenStride;
+    private Classifier classifier;
+
+    /**
+     * Builds every parameter (seeded through {@code w}); loads image.pretrained / audio.pretrained when set.
+     *
+     * @param w          the root view of the model's weights (names are absolute: "backbone.conv1.weight")
+     * @param numClasses C, background included, no-object excluded
+     */
+    public AvsModel(Recipe r, int numClasses, Weights w) {
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("numClasses: found " + numClasses + ", expected at least 1");
+        }
+        this.recipe = r;
+        this.numClasses = numClasses;
+        this.weights = w;
+        this.dim = r.getInt("decoder.hiddenDim");
+        this.maskDim = r.getInt("queries.dim");
+        this.queries = r.getInt("queries.count");
+        String norm = r.getString("image.norm");
+        int frozen = r.getInt("image.frozenStages");
+
+        imageBackbone = new ImageBackbone(w.child("backbone").group("backbone"), r.getString("image.backbone"),
+                r.getDouble("image.width"), norm, frozen);
+        for (String p : ImageBackbone.frozenPrefixes(frozen)) {
+            w.freeze("backbone." + p);
+        }
+        if (norm.equals("frozen-batch")) {
+            // frozen batch norm: statistics and affine fixed (as for pretrained detection backbones)
+            for (String k : List.copyOf(w.entries().keySet())) {
+                if (k.startsWith("backbone.") && (k.endsWith(".gamma") || k.endsWith(".beta"))) {
+                    w.freeze(k);
+                }
+            }
+        }
+        pixelDecoder = new PixelDecoder(w.child("pixelDecoder"), imageBackbone.outChannels(),
+                r.getInt("pixelDecoder.hiddenDim"), maskDim, dim, r.getInt("pixelDecoder.scales"));
+
+        long[] tf = spectrogramSize(r);
+        long[] grid8 = AudioBackbone.tokenGrid(tf[0], tf[1], 8);
+        this.tokenStride = grid8[0] * grid8[1] > 1024 ? 16 : 8;
+        String audioNorm = norm.equals("frozen-batch") && r.getString("audio.pretrained").isEmpty() ? "batch" : norm;
+        audioBackbone = new AudioBackbone(w.child("audio"), r.getString("audio.backbone"), r.getInt("audio.channels"),
+                r.getInt("audio.width"), audioNorm, tokenStride, dim, maskDim);
+
+        decoder = new TransformerDecoder(w.child("decoder"), dim, r.getInt("decoder.heads"), r.getInt("decoder.ffnDim"),
+                r.getInt("decoder.audioLayers"), r.getInt("decoder.visualLayers"),
+                r.getString("decoder.norm").equals("pre"), r.getBool("decoder.maskedAttention"),
+                r.getFloat("decoder.dropout"), maskDim);
+        softmax = new SoftmaxClassifier(w.child("classHead"), dim, numClasses);
+        classifier = softmax;
+        queryFeat = w.param("queryFeat", new Shape(queries, dim), Init.normal(1.0));
+        queryPos = w.param("queryPos", new Shape(queries, dim), Init.normal(1.0));
+        promptProj = new Linear(w.child("promptProj"), maskDim, dim);
+        promptPos = w.param("promptPos", new Shape(numClasses, dim), Init.normal(1.0));
+        pointRep = w.param("pointRep", new Shape(numClasses, maskDim), Init.normal(1.0));
+
+        if (!r.getString("image.pretrained").isEmpty()) {
+            loadPretrained(Path.of(r.getString("image.pretrained")));
+        }
+        if (!r.getString("audio.pretrained").isEmpty()) {
+            loadPretrainedAudio(Path.of(r.getString("audio.pretrained")));
+        }
+    }
+
+    /** (T, F) the audio backbone sees: audio.frames / audio.bins, or the STFT's (centred) frame and bin counts. */
+    static long[] spectrogramSize(Recipe r) {
+        long t = r.getInt("audio.frames");
+        if (t == 0) {
+            t = (long) Math.floor(r.getInt("audio.sampleRate") * r.getDouble("audio.secondsPerFrame")) / r.getInt("audio.hop") + 1;
+        }
+        long f = r.getInt("audio.bins");
+        if (f == 0) {
+            f = r.getInt("audio.nFft") / 2 + 1;
+        }
+        return new long[] {t, f};
+    }
+
+    /** Backbone and FPN pixel decoder. @param images (B, 3, H, W) normalised */
+    public ImageFeatures encodeImage(NDArray images, boolean training) {
+        Shape s = images.getShape();
+        if (s.dimension() != 4 || s.get(1) != 3) {
+            throw new IllegalArgumentException("images: found shape " + s + ", expected (B, 3, H, W)");
+        }
+        return pixelDecoder.forward(imageBackbone.forward(images, training), training);
+    }
+
+    /** @param spec (B, C, T, F) backbone input, C = audio.channels */
+    public AudioFeatures encodeAudio(NDArray spec, boolean training) {
+        return audioBackbone.forward(spec, training);
+    }
+
+    /** The class-agnostic workflow: the N learnable queries (feature + positional embedding). */
+    public DecoderOutput decodeQueries(ImageFeatures img, AudioFeatures aud, boolean training) {
+        NDManager m = img.maskFeatures().getManager();
+        long b = img.maskFeatures().getShape().get(0);
+        NDArray tgt = m.zeros(new Shape(b, queries, dim)).add(queryFeat);
+        NDArray pos = m.zeros(new Shape(1, queries, dim)).add(queryPos);
+        return decoder.forward(tgt, pos, img, aud, this::classifier, training);
+    }
+
+    /**
+     * The CPM workflow: class-conditional prompts (B, K, D_q) in mask-embedding space, projected to the decoder
+     * width by a learned linear map; positional embeddings are a learned per-class embedding looked up by
+     * promptClasses (B, K) int64. Same decoder weights, separate pass (prompts never see the learnable queries).
+     */
+    public DecoderOutput decodePrompts(NDArray prompts, NDArray promptClasses, ImageFeatures img, AudioFeatures aud,
+            boolean training) {
+        Shape ps = prompts.getShape();
+        Shape cs = promptClasses.getShape();
+        if (ps.dimension() != 3 || ps.get(2) != maskDim || cs.dimension() != 2 || cs.get(0) != ps.get(0)
+                || cs.get(1) != ps.get(1)) {
+            throw new IllegalArgumentException("prompts " + ps + " / promptClasses " + cs + ": expected (B, K, "
+                    + maskDim + ") and (B, K)");
+        }
+        NDArray tgt = promptProj.forward(prompts);
+        NDArray pos = oneHot(promptClasses).matMul(promptPos);
+        return decoder.forward(tgt, pos, img, aud, this::classifier, training);
+    }
+
+    private NDArray oneHot(NDArray classes) {
+        return classes.toType(DataType.INT64, false).oneHot(numClasses).toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * ACP's audio masks (Eq. 5): m_k^a = q~_k . u~_a, per time-frequency bin of the decoded audio map, resized
+     * bilinearly to the spectrogram's (t, f).
+     *
+     * @param maskEmbed (B, K, D_q)
+     * @return (B, K, t, f) logits
+     */
+    public NDArray audioMasks(NDArray maskEmbed, AudioFeatures aud, long t, long f) {
+        Shape ds = aud.decoded().getShape();
+        long b = ds.get(0);
+        long k = maskEmbed.getShape().get(1);
+        NDArray m = maskEmbed.matMul(aud.decoded().reshape(b, ds.get(1), ds.get(2) * ds.get(3)))
+                .reshape(b, k, ds.get(2), ds.get(3));
+        return Resize.bilinear(m, t, f);
+    }
+
+    /** The learned point representation (Table 5 "Point Rep."): rows of the (C, D_q) parameter for (B, K) classes. */
+    public NDArray pointPrompts(NDArray promptClasses) {
+        return oneHot(promptClasses).matMul(pointRep);
+    }
+
+    /**
+     * Replaces the class head (e.g. the CCDM GMM classifier). The default softmax head's parameters
+     * ({@code classHead.*}) are frozen when another classifier takes its place, so they are not left without
+     * gradients in the optimiser.
+     */
+    public void setClassifier(Classifier c) {
+        if (c.numClasses() != numClasses) {
+            throw new IllegalArgumentException("classifier has " + c.numClasses() + " classes, the model " + numClasses);
+        }
+        if (c != softmax) {
+            weights.freeze("classHead.");
+        }
+        this.classifier = c;
+    }
+
+    public Classifier classifier() {
+        return classifier;
+    }
+
+    public Weights weights() {
+        return weights;
+    }
+
+    ImageBackbone imageBackbone() {
+        return imageBackbone;
+    }
+
+    public Recipe recipe() {
+        return recipe;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** 8 or 16: the stride of u_a (16 when stride 8 would give more than 1024 audio tokens). */
+    public int audioTokenStride() {
+        return tokenStride;
+    }
+
+    /**
+     * Operations (2 x multiply-adds of convolutions and matrix products) of one image's class-agnostic forward
+     * at image.size and the recipe's spectrogram size: image backbone, pixel decoder, audio encoder and decoder,
+     * transformer decoder with every prediction head (the class head counted as the softmax linear map).
+     * Norms, activations, softmax and resizing are not counted.
+     */
+    public long flopsPerImage() {
+        long size = recipe.getInt("image.size");
+        long[][] sizes = new long[4][];
+        long h = Flops.out(Flops.out(size, 7, 2), 3, 2);
+        long w = h;
+        sizes[0] = new long[] {h, w};
+        for (int s = 1; s < 4; s++) {
+            h = Flops.out(h, 3, 2);
+            w = Flops.out(w, 3, 2);
+            sizes[s] = new long[] {h, w};
+        }
+        int scales = recipe.getInt("pixelDecoder.scales");
+        long[] memTokens = new long[scales];
+        for (int s = 0; s < scales; s++) {
+            memTokens[s] = sizes[3 - s][0] * sizes[3 - s][1];
+        }
+        long[] tf = spectrogramSize(recipe);
+        long[] grid = AudioBackbone.tokenGrid(tf[0], tf[1], tokenStride);
+        return imageBackbone.flops(size, size) + pixelDecoder.flops(sizes) + audioBackbone.flops(tf[0], tf[1])
+                + decoder.flops(queries, memTokens, grid[0] * grid[1], sizes[0][0] * sizes[0][1], numClasses);
+    }
+
+    /**
+     * Loads pretrained image-backbone weights: an .npz of named arrays (NDList.decode) with torchvision ResNet
+     * key names (conv1.weight, bn1.weight, bn1.running_mean, layer1.0.conv1.weight, ...).
+     */
+    public void loadPretrained(Path file) {
+        PretrainedLoader.load(weights, "backbone.", file);
+    }
+
+    /** Loads pretrained audio-encoder weights (names as under {@code audio.backbone.}, torchvision style). */
+    public void loadPretrainedAudio(Path file) {
+        PretrainedLoader.load(weights, "audio.backbone.", file);
+    }
+}
