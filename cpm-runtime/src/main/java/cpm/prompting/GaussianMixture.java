@@ -48,7 +48,8 @@ public final class GaussianMixture {
 
     // Derived per class, rebuilt lazily after an update: full covariance Cholesky factors L (Sigma = L L^T).
     private final double[][] chol;
-    private float[][] tensorCache;      // constants of logLikelihood (see buildTensorCache); null when stale
+    private float[][] tensorCache;
+    private double[] lastTrace = new double[0]; // mean log-likelihood at the start of each EM iteration of the last fit      // constants of logLikelihood (see buildTensorCache); null when stale
 
     /** Plain EM (momentum 0): the ordinary estimator; {@link Ccdm} sets the recipe's momentum. */
     public GaussianMixture(int classes, int components, int dim, String covariance, double varianceFloor, long seed) {
@@ -281,10 +282,12 @@ public final class GaussianMixture {
         double[] mu = means[cls].clone();
         double[] cv = cov[cls].clone();
         double[] resp = new double[n * components];
+        double[] trace = new double[iterations];
         for (int it = 0; it < iterations; it++) {
-            eStep(x, n, w, mu, cv, resp);
+            trace[it] = eStep(x, n, w, mu, cv, resp) / n;
             mStep(x, n, resp, w, mu, cv);
         }
+        lastTrace = trace;
         double keep = fitted[cls] ? momentum : 0.0;
         double wsum = 0;
         for (int m = 0; m < components; m++) {
@@ -306,6 +309,11 @@ public final class GaussianMixture {
         fitted[cls] = true;
         invalidate(cls);
         return eStep(x, n, weights[cls], means[cls], cov[cls], resp) / n;
+    }
+
+    /** Mean bank log-likelihood at the start of each EM iteration of the last {@link #emFit} (before blending). */
+    public double[] lastEmTrace() {
+        return lastTrace.clone();
     }
 
     /** Mean log-likelihood of the samples under the class's current parameters (double precision). */
