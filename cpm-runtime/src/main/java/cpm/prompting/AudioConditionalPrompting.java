@@ -44,7 +44,7 @@ public final class AudioConditionalPrompting {
         NDArray summed = audioMaskLogits.mul(valid.reshape(b, k, 1, 1)).sum(new int[] {1}, true);
         NDArray pred = Activation.sigmoid(summed);
         NDArray err = pred.sub(target.toType(pred.getDataType(), false).clip(0, 1)).square();
-        NDArray perImage = err.mean(new int[] {1, 2, 3});
+        NDArray perImage = err.reshape(b, -1).mean(new int[] {1});
         NDArray has = valid.sum(new int[] {1}).gt(0).toType(perImage.getDataType(), false);
         return perImage.mul(has).sum().div(has.sum().maximum(1));
     }

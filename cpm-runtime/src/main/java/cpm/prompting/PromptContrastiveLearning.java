@@ -1,7 +1,6 @@
 package cpm.prompting;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -143,7 +142,8 @@ public final class PromptContrastiveLearning {
             ua = ua.getNDArrayInternal().interpolation(new long[] {t, f}, 1, false);
         }
         NDArray s = Activation.sigmoid(audioMaskLogits.stopGradient());
-        NDArray bin = s.gt(s.mean(new int[] {2, 3}, true)).toType(ua.getDataType(), false).reshape(b, k, t * f);
+        NDArray flat = s.reshape(b, k, t * f);
+        NDArray bin = flat.gt(flat.mean(new int[] {2}, true)).toType(ua.getDataType(), false);
         NDArray sum = bin.matMul(ua.reshape(b, da, t * f).transpose(0, 2, 1));
         NDArray count = bin.sum(new int[] {2}, true);
         return new NDArray[] {sum.div(count.maximum(1)), count.squeeze(2)};
