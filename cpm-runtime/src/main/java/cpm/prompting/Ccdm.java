@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
  * (L2-normalised, detached) enter the memory bank under their ground-truth class, and a bounded, seeded random
  * sample of the unmatched ones ({@code classifier.noObjectSamples} per call) enters it under the no-object class.
  * Every {@code classifier.updateInterval} steps, EM ({@code classifier.emIterations} iterations, warm-started,
- * blended with {@code classifier.momentum}) refits every class that has at least 2M samples in the bank.
+ * blended with {@code classifier.momentum}) refits every class that has at least 2M samples in the bank (classes
+ * in parallel: pure Java, no engine calls, the same result as in sequence).
  */
 public final class Ccdm {
 
@@ -84,7 +85,10 @@ public final class Ccdm {
                     + b);
         }
         float[] x;
-        try (NDArray normed = GmmClassifier.normalise(maskEmbed.stopGradient())) {
+        try (ai.djl.ndarray.NDManager scratch = maskEmbed.getManager().newSubManager()) {
+            NDArray detached = maskEmbed.stopGradient();
+            detached.attach(scratch);
+            NDArray normed = GmmClassifier.normalise(detached);
             x = normed.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
         }
         List<float[]> rows = new ArrayList<>();
@@ -140,14 +144,11 @@ public final class Ccdm {
             return false;
         }
         int need = 2 * gmm.components();
-        boolean any = false;
-        for (int c = 0; c <= numClasses; c++) {
-            if (bank.count(c) >= need) {
-                lastLogLikelihood[c] = gmm.emFit(c, bank.samples(c), emIterations);
-                any = true;
-            }
-        }
-        return any;
+        int[] due = java.util.stream.IntStream.rangeClosed(0, numClasses).filter(c -> bank.count(c) >= need).toArray();
+        // classes are independent, so fitting them in parallel gives the same result as in sequence
+        java.util.Arrays.stream(due).parallel()
+                .forEach(c -> lastLogLikelihood[c] = gmm.emFit(c, bank.samples(c), emIterations));
+        return due.length > 0;
     }
 
     /** Mean bank log-likelihood of each class after its last fit (NaN where never fitted). */

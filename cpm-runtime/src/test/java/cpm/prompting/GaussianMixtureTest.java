@@ -318,7 +318,7 @@ class GaussianMixtureTest {
         for (String cov : new String[] {"diagonal", "full"}) {
             GaussianMixture g = new GaussianMixture(1, 3, 4, cov, 1e-9, 17);
             double ll = g.emFit(0, x, 40);
-            double[] trace = g.lastEmTrace();
+            double[] trace = g.lastEmTrace(0);
             for (int i = 1; i < trace.length; i++) {
                 assertTrue(trace[i] >= trace[i - 1] - 1e-12 * Math.abs(trace[i - 1]),
                         cov + " iteration " + i + ": " + trace[i - 1] + " -> " + trace[i]);
