@@ -86,6 +86,39 @@ class EmTimingTest {
         time(72, 3, 256, 2048, 3, "diagonal");
     }
 
+    /** Forward and backward of the GMM logits for B*N = 800 queries at paper scale (diagonal). */
+    @Test
+    void paperScaleLogits() {
+        GaussianMixture g = new GaussianMixture(72, 3, 256, "diagonal", 1e-4, 1);
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDArray x = m.randomNormal(new ai.djl.ndarray.types.Shape(8, 100, 256));
+            x.setRequiresGradient(true);
+            GmmClassifier c = new GmmClassifier(g, 1.0);
+            long t0 = 0;
+            for (int k = 0; k < 6; k++) {
+                if (k == 1) {
+                    t0 = System.nanoTime();
+                }
+                try (ai.djl.ndarray.NDManager step = m.newSubManager();
+                     ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                    ai.djl.ndarray.NDArray l = c.logits(null, x).logSoftmax(-1).sum();
+                    gc.backward(l);
+                }
+            }
+            System.out.printf("GMM logits forward+backward, (8, 100, 256), 72 classes, M=3: %.1f ms%n",
+                    (System.nanoTime() - t0) / 5e6);
+            t0 = System.nanoTime();
+            for (int k = 0; k < 5; k++) {
+                try (ai.djl.ndarray.NDManager step = m.newSubManager()) {
+                    ai.djl.ndarray.NDArray xs = x.stopGradient();
+                    xs.attach(step);
+                    c.logits(null, xs).toFloatArray();
+                }
+            }
+            System.out.printf("GMM logits forward only: %.1f ms%n", (System.nanoTime() - t0) / 5e6);
+        }
+    }
+
     @Test
     void paperScaleFull() {
         // one class measured; an update fits 72 of them (in sequence, or split over the cores)

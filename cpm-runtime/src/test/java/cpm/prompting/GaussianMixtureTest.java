@@ -472,4 +472,27 @@ class GaussianMixtureTest {
             assertTrue(e.getMessage().contains("shape"));
         }
     }
+
+    @Test
+    void identicalSamplesGiveFlooredFiniteComponents() {
+        float[][] x = new float[20][3];
+        for (float[] row : x) {
+            row[0] = 0.6f;
+            row[1] = 0.8f;
+        }
+        for (String cov : new String[] {"diagonal", "full"}) {
+            GaussianMixture g = new GaussianMixture(1, 2, 3, cov, 1e-4, 3);
+            double ll = g.emFit(0, x, 5);
+            assertTrue(Double.isFinite(ll), cov);
+            for (double[] var : g.variances(0)) {
+                for (double v : var) {
+                    assertEquals(1e-4, v, 1e-9, cov);
+                }
+            }
+            try (NDManager m = NDManager.newBaseManager()) {
+                float[] l = g.logLikelihood(m.create(x[0], new Shape(1, 3))).toFloatArray();
+                assertEquals(ll, l[0], 1e-3 * Math.abs(ll), cov);
+            }
+        }
+    }
 }

@@ -41,4 +41,33 @@ class GmmClassifierTest {
             }
         }
     }
+
+    @Test
+    void gradientFlowsToTheMaskEmbeddings() {
+        GaussianMixture g = GaussianMixtureTest.randomMixture(3, 2, 3, "full", 8);
+        GmmClassifier cls = new GmmClassifier(g, 0.5);
+        double[] v = {0.3, -1.2, 0.5, 2, 0.1, 0.1};
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray e = m.create(v, new Shape(1, 2, 3));
+            e.setRequiresGradient(true);
+            double[] grad;
+            try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                NDArray l = cls.logits(null, e).logSoftmax(-1).get(":, :, 1").sum();
+                gc.backward(l);
+                grad = e.getGradient().toDoubleArray();
+            }
+            double h = 1e-6;
+            for (int i = 0; i < v.length; i++) {
+                double[] p = v.clone();
+                double[] q = v.clone();
+                p[i] += h;
+                q[i] -= h;
+                double fp = cls.logits(null, m.create(p, new Shape(1, 2, 3))).logSoftmax(-1).get(":, :, 1").sum()
+                        .getDouble();
+                double fq = cls.logits(null, m.create(q, new Shape(1, 2, 3))).logSoftmax(-1).get(":, :, 1").sum()
+                        .getDouble();
+                assertEquals((fp - fq) / (2 * h), grad[i], 1e-5 * (1 + Math.abs(grad[i])), "dL/de[" + i + "]");
+            }
+        }
+    }
 }
