@@ -1,0 +1,5 @@
+/**
+ * Diagnostics of Sec. 4.5 and Fig. 3b: {@link cpm.diag.MatchingStability} (the matching stability score STS)
+ * and {@link cpm.diag.CoverageScore} (class coverage after the audio decoder layers).
+ */
+package cpm.diag;
