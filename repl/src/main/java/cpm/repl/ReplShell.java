@@ -16,6 +16,7 @@ import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
+import org.jline.terminal.impl.DumbTerminal;
 
 /**
  * The interactive loop: JLine 3 line editing over a {@link ScriptEngine}. Prompt {@code cpm> }, multi-line snippets
@@ -71,8 +72,8 @@ public final class ReplShell implements AutoCloseable {
 
     /** A shell on the given streams (a dumb terminal), for tests and pipes. */
     public ReplShell(InputStream in, OutputStream out, ScriptEngine engine, Path historyFile) throws IOException {
-        this(engine, TerminalBuilder.builder().system(false).streams(in, out).type(Terminal.TYPE_DUMB)
-                .encoding(StandardCharsets.UTF_8).build(), historyFile, MetaCommands.withDefaults());
+        this(engine, new DumbTerminal("cpm", Terminal.TYPE_DUMB, in, out, StandardCharsets.UTF_8), historyFile,
+                MetaCommands.withDefaults());
     }
 
     /** A shell on the process's terminal with the generic commands. */

@@ -512,8 +512,8 @@ public final class ScriptEngine implements AutoCloseable {
             }
             String file = el.getFileName();
             if (file != null && file.startsWith("#")) {
-                b.append("\n|        at ").append(el.getMethodName().startsWith("do_it$") ? "" : el.getMethodName())
-                        .append(" (").append(file).append(':').append(el.getLineNumber()).append(')');
+                b.append("\n|        at ").append(el.getMethodName().startsWith("do_it$") ? "" : el.getMethodName() + " ")
+                        .append('(').append(file).append(':').append(el.getLineNumber()).append(')');
                 if (file.equals(own) && errLine == line && el.getLineNumber() > 0) {
                     errLine = line + el.getLineNumber() - 1;
                 }
