@@ -79,6 +79,8 @@ public final class MetaCommands {
         Object value;
         try {
             value = c.handler().handle(args, ctx);
+        } catch (java.util.concurrent.CancellationException e) {
+            return new MetaResult(false, "|  :" + c.name() + " stopped", null);
         } catch (Exception | LinkageError | AssertionError e) {
             String msg = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
             boolean plain = e instanceof IllegalArgumentException || e instanceof IllegalStateException

@@ -290,4 +290,67 @@ class ScriptEngineTest {
                 e.getMessage());
         assertThrows(RecipeException.class, () -> engine.evalRecipe(tmp.resolve("missing.jsh")));
     }
+    @Test
+    void interruptAsksTheHookFirstThenStopsHard() throws Exception {
+        // a "training" that polls a host flag between steps, as the toolkit's loop does
+        java.util.concurrent.atomic.AtomicBoolean stopAsked = new java.util.concurrent.atomic.AtomicBoolean();
+        engine.bind("stopAsked", java.util.concurrent.atomic.AtomicBoolean.class, stopAsked);
+        engine.setInterruptHook(() -> {
+            stopAsked.set(true);
+            return true;
+        });
+        try {
+            AtomicReference<EvalResult> result = new AtomicReference<>();
+            Thread host = new Thread(() -> result.set(engine.eval(
+                    "int steps = 0; while (!stopAsked.get()) { steps++; Thread.onSpinWait(); } steps > 0")));
+            host.start();
+            while (!engine.busy()) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(50);
+            assertTrue(engine.interrupt(), "the hook took the interruption");
+            host.join(10_000);
+            assertTrue(result.get().ok(), "the loop ended by itself at a step boundary: " + result.get().text());
+            assertEquals(true, result.get().value());
+
+            // the hook declines (nothing to stop softly): the snippet is stopped hard
+            engine.setInterruptHook(() -> false);
+            host = new Thread(() -> result.set(engine.eval("while (true) { Thread.onSpinWait(); }")));
+            host.start();
+            while (!engine.busy()) {
+                Thread.sleep(5);
+            }
+            assertFalse(engine.interrupt());
+            host.join(10_000);
+            assertEquals(EvalResult.Kind.STOPPED, result.get().outcomes().get(0).kind());
+
+            // host code on the snippet thread is stoppable too
+            engine.setInterruptHook(null);
+            Thread stopper = new Thread(() -> {
+                while (!engine.busy()) {
+                    Thread.onSpinWait();
+                }
+                engine.interrupt();
+            });
+            stopper.start();
+            assertThrows(java.util.concurrent.CancellationException.class, () -> engine.call(() -> {
+                while (true) {
+                    Thread.onSpinWait();
+                }
+            }));
+            stopper.join();
+            assertEquals(3, engine.capture("1 + 2"));
+        } finally {
+            engine.setInterruptHook(null);
+        }
+    }
+
+    @Test
+    void exitGuardRewritesOnlyCode() {
+        String src = "String a = \"System.exit(1)\"; /* System.exit(2) */ char c = '\"';\n"
+                + "String t = \"\"\"\n  System.exit(3)\n  \"\"\";\nSystem.exit (4); x.System.exit(5); mySystem.exit(6);";
+        String out = ExitGuard.rewrite(src);
+        assertEquals(src.replace("System.exit (4)", "cpm.repl.Session.exit(4)"), out);
+        assertEquals("cpm.repl.Session.exit(0)", ExitGuard.rewrite("java.lang.Runtime.getRuntime().exit(0)"));
+    }
 }
