@@ -167,11 +167,16 @@ public final class ScriptEngine implements AutoCloseable {
                 return control;
             }
         };
-        this.js = JShell.builder().executionEngine(provider, Map.of()).build();
-        this.sca = js.sourceCodeAnalysis();
-        this.classPath = ClassPaths.collect(hostLoader);
-        js.addToClasspath(String.join(java.io.File.pathSeparator, classPath));
-        addImports();
+        try {
+            this.js = JShell.builder().executionEngine(provider, Map.of()).build();
+            this.sca = js.sourceCodeAnalysis();
+            this.classPath = ClassPaths.collect(hostLoader);
+            js.addToClasspath(String.join(java.io.File.pathSeparator, classPath));
+            addImports();
+        } catch (RuntimeException | Error e) {
+            worker.close();
+            throw e;
+        }
     }
 
     /**
