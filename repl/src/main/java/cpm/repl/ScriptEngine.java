@@ -5,7 +5,6 @@ import cpm.dsl.RecipeException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Modifier;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,10 +109,6 @@ public final class ScriptEngine implements AutoCloseable {
     }
 
     private record Binding(Class<?> type, Object value) {
-    }
-
-    /** The outcome of feeding a script. */
-    private record ScriptRun(List<EvalResult.Outcome> outcomes, EvalResult.Outcome failure, Integer exitStatus) {
     }
 
     private final String id;
@@ -358,7 +353,7 @@ public final class ScriptEngine implements AutoCloseable {
         return true;
     }
 
-    private List<EvalResult.Outcome> evalSource(String input, int firstLine, boolean stopOnFailure) {
+    List<EvalResult.Outcome> evalSource(String input, int firstLine, boolean stopOnFailure) {
         List<EvalResult.Outcome> outcomes = new ArrayList<>();
         String rem = input;
         int consumed = 0;
@@ -599,96 +594,9 @@ public final class ScriptEngine implements AutoCloseable {
     /** {@link #runScript(Path)} reporting failures to {@code report}. */
     public synchronized boolean runScript(Path script, PrintStream report) throws IOException {
         softStopAsked = false;
-        ScriptRun run = feed(script, report, false);
-        return run.outcomes.stream().anyMatch(EvalResult.Outcome::failed)
-                || (run.exitStatus != null && run.exitStatus != 0);
-    }
-
-    private ScriptRun feed(Path script, PrintStream report, boolean stopOnFailure) throws IOException {
-        List<String> lines = Files.readAllLines(script, StandardCharsets.UTF_8);
-        List<EvalResult.Outcome> all = new ArrayList<>();
-        StringBuilder buf = new StringBuilder();
-        int bufStart = 1;
-        Integer exit = null;
-        for (int i = 0; i < lines.size() && exit == null; i++) {
-            String line = lines.get(i);
-            if (buf.toString().isBlank()) {
-                String t = line.strip();
-                if (t.startsWith("/") && !t.startsWith("//") && !t.startsWith("/*")) {
-                    if (t.equals("/exit") || t.startsWith("/exit ")) {
-                        exit = parseExit(t.substring(5).strip());
-                    }
-                    continue;
-                }
-                buf.setLength(0);
-                bufStart = i + 1;
-            }
-            buf.append(line).append('\n');
-            if (isComplete(buf.toString()) && !continuesWithDot(lines, i + 1)) {
-                EvalResult.Outcome stop = run(buf.toString(), bufStart, script, report, all, stopOnFailure);
-                buf.setLength(0);
-                if (stop != null) {
-                    if (stop.kind() == EvalResult.Kind.EXIT) {
-                        exit = (Integer) stop.value();
-                    } else {
-                        return new ScriptRun(all, stop, null);
-                    }
-                }
-            }
-        }
-        if (exit == null && !buf.toString().isBlank()) {
-            EvalResult.Outcome stop = run(buf.toString(), bufStart, script, report, all, stopOnFailure);
-            if (stop != null && stop.kind() == EvalResult.Kind.EXIT) {
-                exit = (Integer) stop.value();
-            } else if (stop != null) {
-                return new ScriptRun(all, stop, null);
-            }
-        }
-        return new ScriptRun(all, null, exit);
-    }
-
-    /**
-     * Whether the next code line starts with {@code .}: a fluent chain such as {@code Presets.get("tiny")} followed
-     * by {@code .with(...)} lines goes on (the jshell tool would cut it after the first line).
-     */
-    private static boolean continuesWithDot(List<String> lines, int from) {
-        for (int i = from; i < lines.size(); i++) {
-            String t = lines.get(i).strip();
-            if (t.isEmpty() || t.startsWith("//")) {
-                continue;
-            }
-            return t.startsWith(".") && !t.startsWith("...");
-        }
-        return false;
-    }
-
-    /** Evaluates one chunk; returns the outcome that ends the script (failure when stopping, exit, stop). */
-    private EvalResult.Outcome run(String chunk, int startLine, Path script, PrintStream report,
-                                   List<EvalResult.Outcome> all, boolean stopOnFailure) {
-        List<EvalResult.Outcome> got = evalSource(chunk, startLine, stopOnFailure);
-        all.addAll(got);
-        for (EvalResult.Outcome o : got) {
-            if (o.failed() && report != null) {
-                report.println(script + ":" + o.line() + ": " + o.text().replaceFirst("^\\|  ", ""));
-                report.flush();
-            }
-            if (o.kind() == EvalResult.Kind.EXIT || o.kind() == EvalResult.Kind.STOPPED
-                    || (stopOnFailure && o.failed())) {
-                return o;
-            }
-        }
-        return null;
-    }
-
-    private static int parseExit(String arg) {
-        if (arg.isEmpty()) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(arg.replace(";", "").strip());
-        } catch (NumberFormatException e) {
-            return 1;
-        }
+        ScriptFeeder.Run run = new ScriptFeeder(this).feed(script, report, false);
+        return run.outcomes().stream().anyMatch(EvalResult.Outcome::failed)
+                || (run.exitStatus() != null && run.exitStatus() != 0);
     }
 
     /**
@@ -704,15 +612,15 @@ public final class ScriptEngine implements AutoCloseable {
                     "a readable .jsh file")));
         }
         softStopAsked = false;
-        ScriptRun run;
+        ScriptFeeder.Run run;
         try {
-            run = feed(jsh, null, true);
+            run = new ScriptFeeder(this).feed(jsh, null, true);
         } catch (IOException e) {
             throw new RecipeException(List.of(new RecipeException.Problem("script " + name,
                     "unreadable (" + e.getMessage() + ")", "a readable UTF-8 .jsh file")));
         }
-        if (run.failure != null) {
-            EvalResult.Outcome f = run.failure;
+        if (run.failure() != null) {
+            EvalResult.Outcome f = run.failure();
             if (f.exception() instanceof RecipeException re) {
                 throw re.from(name + " line " + f.line());
             }
@@ -724,11 +632,11 @@ public final class ScriptEngine implements AutoCloseable {
             throw new RecipeException(List.of(new RecipeException.Problem("script " + name + " line " + f.line(),
                     what, "a script that runs without errors")));
         }
-        if (run.exitStatus != null && run.exitStatus != 0) {
+        if (run.exitStatus() != null && run.exitStatus() != 0) {
             throw new RecipeException(List.of(new RecipeException.Problem("script " + name,
-                    "System.exit(" + run.exitStatus + ")", "a script that ends normally")));
+                    "System.exit(" + run.exitStatus() + ")", "a script that ends normally")));
         }
-        boolean definesRecipe = run.outcomes.stream().anyMatch(o -> "recipe".equals(o.name()));
+        boolean definesRecipe = run.outcomes().stream().anyMatch(o -> "recipe".equals(o.name()));
         if (definesRecipe) {
             Object v = capture("recipe");
             if (v instanceof Recipe r) {
@@ -739,7 +647,7 @@ public final class ScriptEngine implements AutoCloseable {
                     "a cpm.dsl.Recipe")));
         }
         Object last = null;
-        for (EvalResult.Outcome o : run.outcomes) {
+        for (EvalResult.Outcome o : run.outcomes()) {
             if (o.kind() == EvalResult.Kind.VALUE) {
                 last = o.value();
             }
