@@ -47,19 +47,22 @@ final class SnippetThread implements AutoCloseable {
             // the initialiser is best effort (e.g. DJL grad mode); snippets still run
         }
         while (!closed) {
+            Task t = null;
             try {
-                Task t = queue.take();
-                try {
-                    runOne(t);
-                } catch (Throwable late) {
-                    // a ThreadDeath that landed outside the task body: the task counts as stopped
+                t = queue.take();
+                runOne(t);
+            } catch (InterruptedException e) {
+                // close() interrupts; the loop re-checks closed
+            } catch (Throwable late) {
+                // a ThreadDeath that landed outside a task body: keep the thread (and its state) alive, and never
+                // leave a caller waiting
+                if (t != null) {
                     t.result().completeExceptionally(new Stopped());
                 }
-            } catch (InterruptedException e) {
-                // close() interrupts; loop re-checks closed
-            } catch (Throwable late) {
-                // a ThreadDeath arriving after its task finished: keep the thread (and its state) alive
             }
+        }
+        for (Task left; (left = queue.poll()) != null; ) {
+            left.result().completeExceptionally(new IllegalStateException("the script engine is closed"));
         }
     }
 
