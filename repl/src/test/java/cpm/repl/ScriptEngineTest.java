@@ -65,6 +65,8 @@ class ScriptEngineTest {
         engine.bind("names", List.class, list);
         engine.eval("names.add(\"a\"); names.add(\"b\");");
         assertEquals(List.of("a", "b"), list);
+        engine.bind("scriptArgs", String[].class, new String[] {"--steps", "5"});
+        assertEquals("5", engine.capture("scriptArgs[1]"));
         assertThrows(IllegalArgumentException.class, () -> engine.bind("class", int.class, 1));
         assertThrows(IllegalArgumentException.class, () -> engine.bind("x", String.class, 3));
     }
