@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * backward pass, and once the garbage collector frees the buffer the gradient reads freed memory (seen here
  * as NaN gradients that depend on GC timing). Every op whose backward saves its scalar operand (mul, div, pow,
  * maximum, minimum) therefore takes its number through {@link #of(double)}, which keeps the tensor alive.
- * {@link #of(NDArray)} passes arrays through, so call sites read the same for both kinds of operand.
  */
 public final class Scalars {
 
@@ -24,10 +23,6 @@ public final class Scalars {
     private Scalars() {
     }
 
-    public static NDArray of(NDArray a) {
-        return a;
-    }
-
     /** A float32 0-dim tensor of {@code v}, kept alive (cached for recurring constants). */
     public static NDArray of(double v) {
         NDArray cached = CACHE.get(v);
@@ -35,6 +30,7 @@ public final class Scalars {
             return cached;
         }
         NDArray s = manager().create((float) v);
+        ai.djl.ndarray.NDScope.unregister(s);   // an open step scope must not close a shared constant
         if (CACHE.size() < CACHED) {
             NDArray prev = CACHE.putIfAbsent(v, s);
             if (prev != null) {

@@ -1,5 +1,7 @@
 package cpm.prompting;
 
+import cpm.nn.Scalars;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -46,7 +48,7 @@ public final class AudioConditionalPrompting {
         NDArray err = pred.sub(target.toType(pred.getDataType(), false).clip(0, 1)).square();
         NDArray perImage = err.reshape(b, -1).mean(new int[] {1});
         NDArray has = valid.sum(new int[] {1}).gt(0).toType(perImage.getDataType(), false);
-        return perImage.mul(has).sum().div(has.sum().maximum(1));
+        return perImage.mul(has).sum().div(has.sum().maximum(Scalars.of(1)));
     }
 
     /**
@@ -59,7 +61,7 @@ public final class AudioConditionalPrompting {
                     + mixture.getShape() + " differ in shape");
         }
         NDArray loud = mixture.gte(eps);
-        NDArray ratio = clean.div(mixture.maximum(eps)).clip(0, 1);
+        NDArray ratio = clean.div(mixture.maximum(Scalars.of(eps))).clip(0, 1);
         return ratio.mul(loud.toType(ratio.getDataType(), false));
     }
 }

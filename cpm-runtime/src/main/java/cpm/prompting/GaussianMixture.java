@@ -1,5 +1,7 @@
 package cpm.prompting;
 
+import cpm.nn.Scalars;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -163,8 +165,8 @@ public final class GaussianMixture {
             NDArray invVar = constant(m, cache[0], new Shape(dim, km), t);
             NDArray muOverVar = constant(m, cache[1], new Shape(dim, km), t);
             NDArray konst = constant(m, cache[2], new Shape(km), t);
-            NDArray maha = x.square().matMul(invVar).sub(x.matMul(muOverVar).mul(2));
-            logComp = maha.mul(-0.5).add(konst);
+            NDArray maha = x.square().matMul(invVar).sub(x.matMul(muOverVar).mul(Scalars.of(2)));
+            logComp = maha.mul(Scalars.of(-0.5)).add(konst);
         } else {
             // Sigma^-1 = U U^T with U = L^-T, so maha = ||x^T U - mu^T U||^2; all U side by side: (D, KM*D)
             NDArray u = constant(m, cache[0], new Shape(dim, (long) km * dim), t);
@@ -172,7 +174,7 @@ public final class GaussianMixture {
             NDArray konst = constant(m, cache[2], new Shape(km), t);
             NDArray y = x.matMul(u).sub(muU);
             NDArray maha = y.square().reshape(s.get(0), km, dim).sum(new int[] {2});
-            logComp = maha.mul(-0.5).add(konst);
+            logComp = maha.mul(Scalars.of(-0.5)).add(konst);
         }
         NDArray lc = logComp.reshape(s.get(0), classes, components);
         NDArray max = lc.max(new int[] {2}, true).stopGradient();

@@ -1,5 +1,7 @@
 package cpm.prompting;
 
+import cpm.nn.Scalars;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import cpm.model.Classifier;
@@ -32,7 +34,7 @@ public final class GmmClassifier implements Classifier {
         NDArray x = normalise(maskEmbed).reshape(s.get(0) * s.get(1), s.get(2));
         NDArray ll = gmm.logLikelihood(x);
         if (temperature != 1.0) {
-            ll = ll.div(temperature);
+            ll = ll.div(Scalars.of(temperature));
         }
         return ll.reshape(s.get(0), s.get(1), gmm.classes());
     }

@@ -1,5 +1,7 @@
 package cpm.prompting;
 
+import cpm.nn.Scalars;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -146,7 +148,7 @@ public final class PromptContrastiveLearning {
         NDArray bin = flat.gt(flat.mean(new int[] {2}, true)).toType(ua.getDataType(), false);
         NDArray sum = bin.matMul(ua.reshape(b, da, t * f).transpose(0, 2, 1));
         NDArray count = bin.sum(new int[] {2}, true);
-        return new NDArray[] {sum.div(count.maximum(1)), count.squeeze(2)};
+        return new NDArray[] {sum.div(count.maximum(Scalars.of(1))), count.squeeze(2)};
     }
 
     /**
@@ -177,15 +179,15 @@ public final class PromptContrastiveLearning {
         DataType dt = anchors.getDataType();
         NDArray posM = m.create(pos, new Shape(na, np)).toType(dt, false);
         NDArray hasPosM = m.create(hasPos, new Shape(na)).toType(dt, false);
-        NDArray logits = anchors.matMul(pixels.transpose()).div(tau);
+        NDArray logits = anchors.matMul(pixels.transpose()).div(Scalars.of(tau));
         NDArray neg = logits.add(m.create(negPenalty, new Shape(na, np)).toType(dt, false));
         NDArray max = neg.max(new int[] {1}, true).stopGradient();
         NDArray negLse = neg.sub(max).exp().sum(new int[] {1}, true).log().add(max);
         // -log(e^s / (e^s + e^L)) = softplus(L - s), computed stably
         NDArray z = negLse.sub(logits);
-        NDArray softplus = z.maximum(0).add(z.abs().neg().exp().add(1).log());
-        NDArray perAnchor = softplus.mul(posM).sum(new int[] {1}).div(posM.sum(new int[] {1}).maximum(1));
-        return perAnchor.mul(hasPosM).sum().div(hasPosM.sum().maximum(1));
+        NDArray softplus = z.maximum(Scalars.of(0)).add(z.abs().neg().exp().add(1).log());
+        NDArray perAnchor = softplus.mul(posM).sum(new int[] {1}).div(posM.sum(new int[] {1}).maximum(Scalars.of(1)));
+        return perAnchor.mul(hasPosM).sum().div(hasPosM.sum().maximum(Scalars.of(1)));
     }
 
     /**
@@ -226,7 +228,7 @@ public final class PromptContrastiveLearning {
     }
 
     private static NDArray zero(NDArray a, NDArray b) {
-        return a.sum().mul(0).add(b.sum().mul(0));
+        return a.sum().mul(Scalars.of(0)).add(b.sum().mul(Scalars.of(0)));
     }
 
     private static int[] toInt(List<Integer> l) {

@@ -1,5 +1,7 @@
 package cpm.train;
 
+import cpm.nn.Scalars;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
@@ -127,9 +129,9 @@ public final class HungarianMatcher {
                 NDArray y = pt[1];
                 float p = x.getShape().get(1);
                 // mean over points of BCE(x, y) = softplus(x) - x y, for every prediction/target pair
-                NDArray costMask = softplus(x).sum(new int[]{1}).reshape(-1, 1).sub(x.matMul(y.transpose())).div(p);
+                NDArray costMask = softplus(x).sum(new int[]{1}).reshape(-1, 1).sub(x.matMul(y.transpose())).div(Scalars.of(p));
                 NDArray sig = Activation.sigmoid(x);
-                NDArray numer = sig.matMul(y.transpose()).mul(2);
+                NDArray numer = sig.matMul(y.transpose()).mul(Scalars.of(2));
                 NDArray denom = sig.sum(new int[]{1}).reshape(-1, 1).add(y.sum(new int[]{1}).reshape(1, -1));
                 NDArray costDice = numer.add(1).div(denom.add(1)).neg().add(1);
                 cls = toRows(costClass, batch * n, total);

@@ -1,5 +1,7 @@
 package cpm.train;
 
+import cpm.nn.Scalars;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
@@ -25,8 +27,8 @@ public final class MaskLosses {
         NDArray y = targetClasses.toType(DataType.INT64, false).reshape(-1, 1);
         NDArray nll = classLogits.logSoftmax(1).gather(y, 1).neg().reshape(-1);
         NDArray w = y.reshape(-1).eq(noObject).toType(classLogits.getDataType(), false)
-                .mul((double) noObjectWeight - 1.0).add(1.0);
-        return nll.mul(w).sum().div(w.sum().maximum(1e-12f));
+                .mul(Scalars.of((double) noObjectWeight - 1.0)).add(1.0);
+        return nll.mul(w).sum().div(w.sum().maximum(Scalars.of(1e-12f)));
     }
 
     /**
@@ -42,11 +44,11 @@ public final class MaskLosses {
         NDArray p = Activation.sigmoid(x);
         NDArray ce = HungarianMatcher.softplus(x).sub(x.mul(t));           // BCE with logits
         NDArray pt = p.mul(t).add(p.neg().add(1f).mul(t.neg().add(1f)));
-        NDArray loss = ce.mul(pt.neg().add(1f).pow(gamma));
+        NDArray loss = ce.mul(pt.neg().add(1f).pow(Scalars.of(gamma)));
         if (alpha >= 0) {
-            loss = loss.mul(t.mul(alpha).add(t.neg().add(1f).mul(1f - alpha)));
+            loss = loss.mul(t.mul(Scalars.of(alpha)).add(t.neg().add(1f).mul(Scalars.of(1f - alpha))));
         }
-        return loss.mean(new int[]{1}).sum().div(numMasks);
+        return loss.mean(new int[]{1}).sum().div(Scalars.of(numMasks));
     }
 
     /**
@@ -56,8 +58,8 @@ public final class MaskLosses {
     public static NDArray dice(NDArray maskLogits, NDArray targets, float numMasks) {
         NDArray p = Activation.sigmoid(maskLogits);
         NDArray t = targets.toType(p.getDataType(), false);
-        NDArray numer = p.mul(t).sum(new int[]{1}).mul(2f).add(1f);
+        NDArray numer = p.mul(t).sum(new int[]{1}).mul(Scalars.of(2f)).add(1f);
         NDArray denom = p.sum(new int[]{1}).add(t.sum(new int[]{1})).add(1f);
-        return numer.div(denom).neg().add(1f).sum().div(numMasks);
+        return numer.div(denom).neg().add(1f).sum().div(Scalars.of(numMasks));
     }
 }

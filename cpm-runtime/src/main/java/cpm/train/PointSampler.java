@@ -1,5 +1,7 @@
 package cpm.train;
 
+import cpm.nn.Scalars;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
@@ -92,8 +94,8 @@ public final class PointSampler {
         long h = maps.getShape().get(1);
         long w = maps.getShape().get(2);
         NDArray flat = maps.reshape(m, h * w);
-        NDArray x = xs.stopGradient().mul(w).sub(0.5f);
-        NDArray y = ys.stopGradient().mul(h).sub(0.5f);
+        NDArray x = xs.stopGradient().mul(Scalars.of(w)).sub(0.5f);
+        NDArray y = ys.stopGradient().mul(Scalars.of(h)).sub(0.5f);
         NDArray x0 = x.floor();
         NDArray y0 = y.floor();
         NDArray fx = x.sub(x0);
@@ -106,7 +108,7 @@ public final class PointSampler {
                     .toType(maps.getDataType(), false);
             NDArray weight = ((corner & 1) == 1 ? fx : fx.neg().add(1f))
                     .mul((corner >> 1) == 1 ? fy : fy.neg().add(1f)).toType(maps.getDataType(), false).mul(inside);
-            NDArray idx = cy.clip(0, h - 1).mul(w).add(cx.clip(0, w - 1)).toType(DataType.INT64, false);
+            NDArray idx = cy.clip(0, h - 1).mul(Scalars.of(w)).add(cx.clip(0, w - 1)).toType(DataType.INT64, false);
             NDArray term = flat.gather(idx, 1).mul(weight);
             out = out == null ? term : out.add(term);
         }

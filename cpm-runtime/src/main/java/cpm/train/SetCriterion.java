@@ -1,5 +1,7 @@
 package cpm.train;
 
+import cpm.nn.Scalars;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import cpm.dsl.Recipe;
@@ -141,12 +143,12 @@ public final class SetCriterion {
             rows = rows.get(idx);
             targets = targets.get(idx);
         }
-        NDArray ce = keepEmpty(rows) ? rows.sum().mul(0f)
-                : MaskLosses.crossEntropy(rows, targets, noObjectWeight).mul(ceWeight);
+        NDArray ce = keepEmpty(rows) ? rows.sum().mul(Scalars.of(0f))
+                : MaskLosses.crossEntropy(rows, targets, noObjectWeight).mul(Scalars.of(ceWeight));
         NDArray focal;
         NDArray dice;
         if (matched == 0) {
-            NDArray zero = maskLogits.sum().mul(0f);
+            NDArray zero = maskLogits.sum().mul(Scalars.of(0f));
             focal = zero;
             dice = zero;
         } else {
@@ -171,8 +173,8 @@ public final class SetCriterion {
                 pt = new NDArray[]{PointSampler.sampleRows(pred, xy[0], xy[1]),
                         PointSampler.sampleRows(tgt, xy[0], xy[1])};
             }
-            focal = MaskLosses.focal(pt[0], pt[1], alpha, gamma, numMasks).mul(focalWeight);
-            dice = MaskLosses.dice(pt[0], pt[1], numMasks).mul(diceWeight);
+            focal = MaskLosses.focal(pt[0], pt[1], alpha, gamma, numMasks).mul(Scalars.of(focalWeight));
+            dice = MaskLosses.dice(pt[0], pt[1], numMasks).mul(Scalars.of(diceWeight));
         }
         return new LossTerms(ce, focal, dice, ce.add(focal).add(dice));
     }

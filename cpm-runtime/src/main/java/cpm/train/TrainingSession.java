@@ -1,5 +1,7 @@
 package cpm.train;
 
+import cpm.nn.Scalars;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -303,16 +305,16 @@ public final class TrainingSession implements AutoCloseable {
             NDArray t = agn;
             NDArray cpm = null;
             if (vcp != null) {
-                cpm = vcp.mul(wVcp);
+                cpm = vcp.mul(Scalars.of(wVcp));
             }
             if (acp != null) {
-                cpm = cpm == null ? acp.mul(wAcp) : cpm.add(acp.mul(wAcp));
+                cpm = cpm == null ? acp.mul(Scalars.of(wAcp)) : cpm.add(acp.mul(Scalars.of(wAcp)));
             }
             if (pcl != null) {
-                cpm = cpm == null ? pcl.mul(wPcl) : cpm.add(pcl.mul(wPcl));
+                cpm = cpm == null ? pcl.mul(Scalars.of(wPcl)) : cpm.add(pcl.mul(Scalars.of(wPcl)));
             }
             if (cpm != null) {
-                t = t.add(cpm.mul(lambda));
+                t = t.add(cpm.mul(Scalars.of(lambda)));
             }
             agnValue = agn.getFloat();
             vcpValue = vcp == null ? Double.NaN : vcp.getFloat();
