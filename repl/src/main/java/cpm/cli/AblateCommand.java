@@ -56,7 +56,7 @@ final class AblateCommand implements Callable<Integer> {
         }
         Recipe base = Cli.recipe(recipe);
         if (steps != null) {
-            base = base.with("optim.steps", steps);
+            base = TrainCommand.withSteps(base, steps);
         }
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
         List<Ablations.Row> rows = table == 4 ? Ablations.table4(base) : Ablations.table5(base);

@@ -41,6 +41,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-silenced", description = "skip the evaluation with silenced audio")
     boolean noSilenced;
 
+    /** Sets optim.steps; warm-ups that would not fit into a short run shrink to a tenth of it (said on stderr). */
+    static Recipe withSteps(Recipe r, int steps) {
+        java.util.Map<String, Object> change = new java.util.LinkedHashMap<>();
+        change.put("optim.steps", steps);
+        for (String w : new String[] {"optim.warmupSteps", "cpm.warmupSteps"}) {
+            if (r.getInt(w) > 0 && r.getInt(w) >= steps) {
+                change.put(w, steps / 10);
+                Cli.err().println("note: " + w + " " + r.getInt(w) + " does not fit into " + steps + " steps; using "
+                        + steps / 10);
+            }
+        }
+        return r.with(change);
+    }
+
     @Override
     public Integer call() {
         TrainRun run;
@@ -55,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             Recipe r = Cli.recipe(recipe);
             if (steps != null) {
-                r = r.with("optim.steps", steps);
+                r = withSteps(r, steps);
             }
             if (seed != null) {
                 r = r.with("run.seed", seed);
