@@ -11,8 +11,10 @@ import java.util.Map;
  * The bipartite matching stability score STS (Sec. 4.5). Over a window of training, for every item the class
  * assigned by Hungarian matching to each of the N class-agnostic queries is recorded (no-object, index C, is a
  * label of its own); an item recorded again replaces its earlier row, so R has one row per item (D x N). For
- * class c, s_c(n) = #{d : R(d, n) = c}, normalised over n; STS is the mean over the classes seen of the entropy
- * H(s_c) in nats. Lower is more stable: a class always matched to the same query has entropy 0, a class spread
+ * class c, s_c(n) = #{d : R(d, n) = c}, normalised over n; STS = (1/C) sum_{c=1..C} H(s_c) in nats, over the
+ * semantic classes seen (the paper's sum runs over the C classes; the no-object label is recorded, shown by
+ * {@link #perClass()}, but not averaged, since with N queries and few objects it sits near ln N whatever the
+ * model does). Lower is more stable: a class always matched to the same query has entropy 0, a class spread
  * uniformly over all N queries ln N.
  */
 public final class MatchingStability {
@@ -61,11 +63,11 @@ public final class MatchingStability {
         return rows.size();
     }
 
-    /** STS: mean entropy (nats) over the classes seen; NaN when nothing was recorded. */
+    /** STS: mean entropy (nats) over the semantic classes seen; NaN when none was recorded. */
     public double score() {
         double sum = 0;
         int seen = 0;
-        for (int c = 0; c <= numClasses; c++) {
+        for (int c = 0; c < numClasses; c++) {
             double h = entropy(counts[c]);
             if (!Double.isNaN(h)) {
                 sum += h;
