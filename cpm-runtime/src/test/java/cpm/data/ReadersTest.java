@@ -3,6 +3,7 @@ package cpm.data;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import cpm.dsl.Recipe;
+import cpm.dsl.RecipeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,16 +25,20 @@ class ReadersTest {
     @Test
     void synthWrittenToDiskReadsBackAsTheInMemoryItems() throws Exception {
         for (String preset : new String[]{"semantic", "stereo", "ms"}) {
-            Path out = SynthWriter.write(dir.resolve(preset), preset, 2, 1, 9, 40, 3);
+            Path out = SynthWriter.write(dir.resolve(preset), preset, 2, 1, 9, 64, 3);
             assertFalse(Files.exists(dir.resolve("." + preset + ".partial")));
             List<String> meta = Files.readAllLines(out.resolve("metadata.csv"));
             assertEquals("uid,split,label,preset,seed,frames", meta.get(0));
             assertEquals(4, meta.size());
-            Recipe r = TestRecipes.tiny("data.kind", "avss", "data.path", out.toString(), "image.size", 40,
-                    "data.framesPerClip", 3, "audio.channels", preset.equals("stereo") ? 2 : 1);
+            // stereo sets are read as synthetic-on-disk (AVSBench itself is mono), the others as AVSS
+            Recipe r = preset.equals("stereo")
+                    ? TestRecipes.tiny("data.kind", "synthetic", "data.preset", "stereo", "data.path", out.toString(),
+                    "image.size", 64, "data.framesPerClip", 3, "audio.channels", 2)
+                    : TestRecipes.tiny("data.kind", "avss", "data.path", out.toString(), "image.size", 64,
+                    "data.framesPerClip", 3);
             for (String split : new String[]{"train", "test"}) {
                 AvsDataset disk = Datasets.open(r, split);
-                SyntheticDataset mem = new SyntheticDataset(preset, split, 9, split.equals("train") ? 2 : 1, 3, 40, 16000, 1.0);
+                SyntheticDataset mem = new SyntheticDataset(preset, split, 9, split.equals("train") ? 2 : 1, 3, 64, 16000, 1.0);
                 assertEquals(mem.size(), disk.size());
                 assertEquals(mem.classes(), disk.classes());
                 for (int i = 0; i < mem.size(); i++) {
@@ -93,7 +98,7 @@ class ReadersTest {
     @Test
     void avsObjectsReadersLoadS4AndMs3WithBinaryMasks() throws Exception {
         Path root = Fixtures.objects(dir.resolve("avsbench"));
-        Recipe s4 = TestRecipes.tiny("data.kind", "s4", "data.path", root.toString(), "image.size", Fixtures.W);
+        Recipe s4 = TestRecipes.tiny("data.kind", "s4", "data.path", root.toString(), "image.size", 32);
         AvsDataset train = Datasets.open(s4, "train"), test = Datasets.open(s4, "test");
         assertTrue(train.binary());
         assertEquals(List.of("background", "sounding"), train.classes());
@@ -101,10 +106,10 @@ class ReadersTest {
         assertEquals(5, test.size());
         Sample s = test.get(2); // file _3
         assertEquals(2, s.frame());
-        int[] expect = Images.resizeNearest(Fixtures.label(3, 1), Fixtures.H, Fixtures.W, Fixtures.W, Fixtures.W);
+        int[] expect = Images.resizeNearest(Fixtures.label(3, 1), Fixtures.H, Fixtures.W, 32, 32);
         assertArrayEquals(expect, s.label());
         assertTrue(s.tags()[1]);
-        Recipe ms3 = TestRecipes.tiny("data.kind", "ms3", "data.path", root.toString(), "image.size", 24);
+        Recipe ms3 = TestRecipes.tiny("data.kind", "ms3", "data.path", root.toString(), "image.size", 32);
         AvsDataset m = Datasets.open(ms3, "train");
         assertEquals(5, m.size());
         assertEquals("m1", m.get(4).clipId());
@@ -116,7 +121,7 @@ class ReadersTest {
     @Test
     void vpoReaderTakesTheSubsetAndChannelsFromTheRecipe() throws Exception {
         Path root = Fixtures.vpo(dir.resolve("vpo"), 2);
-        Recipe r = TestRecipes.tiny("data.kind", "vpo-msmi", "data.path", root.toString(), "image.size", 16,
+        Recipe r = TestRecipes.tiny("data.kind", "vpo-msmi", "data.path", root.toString(), "image.size", 32,
                 "audio.channels", 2, "data.framesPerClip", 3);
         AvsDataset train = Datasets.open(r, "train");
         assertEquals(3, train.size()); // only v2 (msmi)
@@ -169,9 +174,9 @@ class ReadersTest {
         e = assertThrows(DataException.class, () -> Datasets.open(r, "val"));
         assertTrue(e.getMessage().contains("4.jpg") && e.getMessage().contains("frame 4 of 5"), e.getMessage());
         // recipe problems
-        e = assertThrows(DataException.class, () -> Datasets.open(r.with("data.path", ""), "val"));
-        assertTrue(e.getMessage().contains("data.path"), e.getMessage());
-        e = assertThrows(DataException.class, () -> Datasets.open(TestRecipes.tiny("data.preset", "stereo"), "train"));
-        assertTrue(e.getMessage().contains("audio.channels"), e.getMessage());
+        RecipeException re = assertThrows(RecipeException.class, () -> Datasets.open(r.with("data.path", ""), "val"));
+        assertTrue(re.getMessage().contains("data.path"), re.getMessage());
+        re = assertThrows(RecipeException.class, () -> TestRecipes.tiny("data.preset", "stereo"));
+        assertTrue(re.getMessage().contains("audio.channels"), re.getMessage());
     }
 }

@@ -26,7 +26,7 @@ class FlopsTest {
                 .set("pixelDecoder.hiddenDim", 8).set("pixelDecoder.scales", 1)
                 .set("decoder.hiddenDim", 8).set("decoder.heads", 2).set("decoder.ffnDim", 16)
                 .set("decoder.audioLayers", 1).set("decoder.visualLayers", 1)
-                .set("queries.count", 2).set("queries.dim", 4).build();
+                .set("queries.count", 2).set("queries.dim", 4).set("data.preset", "ms").build();
         long hand = 0;
         // ResNet-18 at width 1/32: 2, 4, 8, 16 channels; 32x32 -> conv1 16x16 -> pool 8x8 -> 4x4 -> 2x2 -> 1x1
         hand += conv(3, 2, 7, 256);

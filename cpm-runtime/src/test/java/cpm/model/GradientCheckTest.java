@@ -22,7 +22,7 @@ class GradientCheckTest {
                 .set("pixelDecoder.hiddenDim", 8).set("pixelDecoder.scales", 2)
                 .set("decoder.hiddenDim", 8).set("decoder.heads", 2).set("decoder.ffnDim", 16)
                 .set("decoder.audioLayers", 1).set("decoder.visualLayers", 2).set("decoder.maskedAttention", false)
-                .set("queries.count", 3).set("queries.dim", 8).build();
+                .set("queries.count", 3).set("queries.dim", 8).set("data.preset", "ms").build();
     }
 
     private NDArray images;
