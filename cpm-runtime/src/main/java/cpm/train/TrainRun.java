@@ -198,6 +198,9 @@ public final class TrainRun implements AutoCloseable {
         writeEval(dir, e);
         Pictures.curves(history, dir.resolve("pictures").resolve("curves.png"));
         Pictures.overlays(session, split, r.getInt("run.pictures"), dir.resolve("pictures"));
+        if (r.getBool("cpm.acp")) {
+            Pictures.acpMasks(session, Math.min(2, r.getInt("run.pictures")), dir.resolve("pictures"));
+        }
         return e;
     }
 

@@ -506,6 +506,66 @@ public final class TrainingSession implements AutoCloseable {
                 ls.get(2));
     }
 
+    /** ACP on one training item: the mixture's spectrogram, the ratio-mask target and each prompt's mask. */
+    public record AcpExample(String item, float[][] mixture, float[][] target, List<float[][]> masks,
+                             List<String> names) {
+    }
+
+    /**
+     * Runs the CPM audio workflow (Eq. 5) without gradient on item {@code k} of a fresh, seeded training stream:
+     * a_p = a_i + a_j, prompts of the sounding classes, their masks sigmoid(m_k^a) over time x frequency.
+     * Returns null when ACP is off or the item has no sounding class.
+     */
+    public AcpExample acpExample(int k) {
+        if (noise == null) {
+            return null;
+        }
+        JniUtils.setGradMode(false);
+        try (NDScope scope = new NDScope(); NDManager m = root.newSubManager();
+             BatchLoader l = new BatchLoader(train, noise, recipe, true, seed + 1)) {
+            scope.suppressNotUsedWarning();
+            l.seek(k);
+            Batch batch = l.next(m);
+            int[][] sounding = soundingClasses(batch.tags().get("0:1"));
+            if (sounding[0].length == 0) {
+                return null;
+            }
+            NDArray clean = spectrogram.magnitude(batch.waves().get("0:1"));
+            NDArray mix = AudioMixture.mix(clean, spectrogram.magnitude(batch.noise().get("0:1")),
+                    recipe.getFloat("cpm.mixGain"));
+            NDArray clean1 = clean.sum(new int[] {1}, true);
+            NDArray mix1 = mix.sum(new int[] {1}, true);
+            NDArray ratio = AudioMixture.ratioMask(clean1, mix1, 1e-6f);
+            ImageFeatures img = model.encodeImage(batch.images().get("0:1"), false);
+            AudioFeatures aud = model.encodeAudio(spectrogram.toBackboneInput(mix), false);
+            long[] cls = java.util.Arrays.stream(sounding[0]).asLongStream().toArray();
+            NDArray classIdx = m.create(cls, new Shape(1, cls.length));
+            NDArray prompts = sampler != null ? sampler.sample(sounding, 1, m, step) : model.pointPrompts(classIdx);
+            DecoderOutput pout = model.decodePrompts(prompts, classIdx, img, aud, false);
+            Shape rs = ratio.getShape();
+            NDArray masks = ai.djl.nn.Activation.sigmoid(model.audioMasks(pout.last().maskEmbed(), aud, rs.get(2),
+                    rs.get(3)));
+            List<float[][]> out = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (int j = 0; j < cls.length; j++) {
+                out.add(grid(masks.get("0, " + j)));
+                names.add(classes.get((int) cls[j]));
+            }
+            return new AcpExample(batch.ids().get(0) + " frame " + batch.frames()[0], grid(mix1.get("0, 0")),
+                    grid(ratio.get("0, 0")), out, names);
+        }
+    }
+
+    private static float[][] grid(NDArray tf) {
+        long[] s = tf.getShape().getShape();
+        float[] v = tf.toFloatArray();
+        float[][] g = new float[(int) s[0]][(int) s[1]];
+        for (int t = 0; t < s[0]; t++) {
+            System.arraycopy(v, (int) (t * s[1]), g[t], 0, (int) s[1]);
+        }
+        return g;
+    }
+
     static boolean[][] presentClasses(NDArray tags) {
         float[] t = tags.toFloatArray();
         int b = (int) tags.getShape().get(0);

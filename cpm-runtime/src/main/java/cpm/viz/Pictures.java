@@ -230,6 +230,38 @@ public final class Pictures {
         return out;
     }
 
+    /**
+     * ACP in pictures (Eq. 5): for a few training items, the mixture spectrogram a_p with the mask that each
+     * class prompt finds, and beside it the target ratio mask a_i / a_p. Returns the files written.
+     */
+    public static List<Path> acpMasks(TrainingSession session, int n, Path dir) {
+        List<Path> written = new ArrayList<>();
+        for (int k = 0, tries = 0; written.size() < n && tries < 4 * n; k += 7, tries++) {
+            TrainingSession.AcpExample ex = session.acpExample(k);
+            if (ex == null) {
+                continue;
+            }
+            List<float[][]> target = new ArrayList<>();
+            target.add(ex.target());
+            BufferedImage left = spectrogramMasks(ex.mixture(), ex.masks(), ex.names());
+            BufferedImage right = spectrogramMasks(ex.mixture(), target, List.of("target a_i / a_p"));
+            BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth() + 10,
+                    Math.max(left.getHeight(), right.getHeight()) + 20, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = both.createGraphics();
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, both.getWidth(), both.getHeight());
+            g.drawImage(left, 0, 20, null);
+            g.drawImage(right, left.getWidth() + 10, 20, null);
+            g.setColor(Color.BLACK);
+            g.drawString("ACP on " + ex.item() + ": prompt masks sigmoid(m_k^a) | target ratio mask", 10, 14);
+            g.dispose();
+            Path file = dir.resolve(String.format(Locale.ROOT, "acp-%03d.png", written.size()));
+            writePng(both, file);
+            written.add(file);
+        }
+        return written;
+    }
+
     /** A magnitude spectrogram (T x F, log-scaled greys) with one coloured mask per prompt over it. */
     public static BufferedImage spectrogramMasks(float[][] spec, List<float[][]> masks, List<String> names) {
         int t = spec.length;
