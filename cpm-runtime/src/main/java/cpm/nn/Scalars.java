@@ -23,13 +23,13 @@ public final class Scalars {
     private Scalars() {
     }
 
-    /** A float64 0-dim tensor (it does not promote float32 operands) of {@code v}, kept alive (cached for recurring constants). */
+    /** A float32 0-dim tensor (float64 would promote 0-dim float32 results) of {@code v}, kept alive (cached for recurring constants). */
     public static NDArray of(double v) {
         NDArray cached = CACHE.get(v);
         if (cached != null) {
             return cached;
         }
-        NDArray s = manager().create(v);
+        NDArray s = manager().create((float) v);
         ai.djl.ndarray.NDScope.unregister(s);   // an open step scope must not close a shared constant
         if (CACHE.size() < CACHED) {
             NDArray prev = CACHE.putIfAbsent(v, s);
