@@ -63,7 +63,8 @@ final class Probes {
                         + "and of any other class. With the softmax classifier: the learned point prompts instead.",
                 (a, c) -> prompts(a));
         m.register("probe", "CLASS [ITEM] [N]", "VCP in action: N sampled prompts of CLASS segment test item ITEM",
-                "The prompts go through the decoder (the CPM workflow, Eq. 6) on test item ITEM (default 0); the masks\n"
+                "The prompts go through the decoder (the CPM workflow, Eq. 6) on test item ITEM (default: the first\n"
+                        + "test item where CLASS is present); the masks\n"
                         + "they find are drawn one row per prompt (image | ground truth | prompt mask), and the ACP audio\n"
                         + "masks over the spectrogram. The table gives each mask's area, its IoU with CLASS's ground\n"
                         + "truth and the decoder's probability for CLASS.",
@@ -434,6 +435,19 @@ final class Probes {
         });
     }
 
+    /** The first item of a split whose label map holds class k (0 when none does). */
+    static int firstItemWith(TrainingSession s, String split, int k) {
+        AvsDataset data = Datasets.open(s.recipe(), split);
+        for (int i = 0; i < data.size(); i++) {
+            for (int v : data.get(i).label()) {
+                if (v == k) {
+                    return i;
+                }
+            }
+        }
+        return 0;
+    }
+
     private static int itemArg(String s, String usage) {
         try {
             return Integer.parseInt(s.strip());
@@ -506,7 +520,7 @@ final class Probes {
         }
         List<String> names = s.classes();
         int k = classIndex(a[0], names, false);
-        int item = a.length > 1 ? itemArg(a[1], usage) : 0;
+        int item = a.length > 1 ? itemArg(a[1], usage) : firstItemWith(s, "test", k);
         int n = a.length > 2 ? Workbench.parseCount(a[2], usage) : (s.ccdm() != null ? 3 : 1);
         float[][] z = drawPrompts(s, k, n);
         Path dir = wb.runDir().resolve("pictures");

@@ -42,7 +42,6 @@ public final class Workbench implements AutoCloseable {
     private TrainingSession.EvalResult lastEval;
     private Path runDir;
     private volatile TrainingSession training;
-    private final long startNanos = System.nanoTime();
 
     /** A workbench on {@code engine} with a starting recipe (null: the preset {@code tiny}). */
     public Workbench(ScriptEngine engine, Recipe recipe) {
@@ -250,17 +249,24 @@ public final class Workbench implements AutoCloseable {
         try {
             engine.call(() -> {
                 long t0 = System.nanoTime();
+                int width = 0;
                 for (int i = 0; i < n; i++) {
+                    long ts = System.nanoTime();
                     TrainingSession.StepResult r = s.step();
+                    List<History.Row> rows = history.rows();
+                    double seconds = (rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seconds())
+                            + (System.nanoTime() - ts) / 1e9;
                     done[0]++;
                     double perStep = (System.nanoTime() - t0) / 1e9 / done[0];
                     boolean lastOne = i == n - 1;
                     boolean stop = s.takeStopRequest();
                     double sts = lastOne || stop ? s.stability().score() : Double.NaN;
                     history.add(new History.Row(s.stepsDone(), r.loss(), r.agn(), r.vcp(), r.acp(), r.pcl(), r.lr(),
-                            (System.nanoTime() - startNanos) / 1e9, sts));
-                    c.out().printf(Locale.ROOT, "\r|  step %d (%d/%d)  loss %.4f  agn %.4f%s  lr %.2e  %.2f s/step",
+                            seconds, sts));
+                    String line = String.format(Locale.ROOT, "|  step %d (%d/%d)  loss %.4f  agn %.4f%s  lr %.2e  %.2f s/step",
                             s.stepsDone(), done[0], n, r.loss(), r.agn(), cpmTerms(r), r.lr(), perStep);
+                    c.out().print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
+                    width = line.length();
                     c.out().flush();
                     if (stop) {
                         c.out().printf("%n|  stopped after step %d at your request", s.stepsDone());
