@@ -90,11 +90,21 @@ public final class MetaCommands {
             }
             return new MetaResult(false, "|  :" + c.name() + " failed: " + msg, null);
         }
+        if (value instanceof WholeTable w) {
+            Readable.apply(w.table());
+            ctx.engine().bind("last", Table.class, w.table());
+            return new MetaResult(true, "last ==> \n" + w.table().printAll(), w.table());
+        }
         if (value instanceof Table t) {
+            Readable.apply(t);
             ctx.engine().bind("last", Table.class, t);
             return new MetaResult(true, "last ==> " + ctx.engine().render(t, null), t);
         }
         return new MetaResult(true, value == null ? "" : value.toString(), value);
+    }
+
+    /** A handler's table to be printed whole (not cut to the first and last rows); bound as {@code last}. */
+    public record WholeTable(Table table) {
     }
 
     private static int indexOfSpace(String s) {

@@ -259,15 +259,15 @@ class ScriptEngineTest {
 
         Path var = tmp.resolve("var.jsh");
         Files.writeString(var, "Recipe recipe = Presets.get(\"tiny\").with(\"run.seed\", 7);\n"
-                + "recipe = recipe.with(\"optim.steps\", 30);\nint unrelated = 3;\nunrelated\n");
+                + "recipe = recipe.with(\"optim.steps\", 300);\nint unrelated = 3;\nunrelated\n");
         Path chain = tmp.resolve("chain.jsh");
         Files.writeString(chain, "Presets.get(\"tiny\")\n    // fluent chain over lines\n    .with(\"run.seed\", 9)\n"
-                + "    .with(\"optim.steps\", 12)\n");
+                + "    .with(\"optim.steps\", 120)\n");
         Recipe c = engine.evalRecipe(chain);
-        assertEquals(Presets.get("tiny").with("run.seed", 9).with("optim.steps", 12), c);
+        assertEquals(Presets.get("tiny").with("run.seed", 9).with("optim.steps", 120), c);
 
         Recipe v = engine.evalRecipe(var);
-        assertEquals(30, v.getInt("optim.steps"));
+        assertEquals(300, v.getInt("optim.steps"));
         assertEquals(7, v.getInt("run.seed"));
     }
 

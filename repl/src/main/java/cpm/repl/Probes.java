@@ -1,0 +1,627 @@
+package cpm.repl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import cpm.data.AvsDataset;
+import cpm.data.Batch;
+import cpm.data.BatchLoader;
+import cpm.data.Datasets;
+import cpm.eval.InferenceMerge;
+import cpm.eval.SegmentationMetrics;
+import cpm.model.AudioFeatures;
+import cpm.model.DecoderOutput;
+import cpm.model.ImageFeatures;
+import cpm.nn.Resize;
+import cpm.prompting.GaussianMixture;
+import cpm.train.Targets;
+import cpm.train.TrainingSession;
+import cpm.viz.Pictures;
+
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * The REPL's questions to a live session: evaluation, per-class scores, the class-conditional distributions
+ * (CCDM, Eq. 1-4) and prompts drawn from them, what those prompts segment through the decoder (VCP, Eq. 6; ACP
+ * audio masks, Eq. 5), the Hungarian assignment of a training item (Sec. 3.1), matching stability (Sec. 4.5) and
+ * coverage (Fig. 3b). Each answers with a Tablesaw table (bound as {@code last}) or a picture path.
+ */
+final class Probes {
+
+    private final Workbench wb;
+    private long promptDraws;
+
+    Probes(Workbench wb) {
+        this.wb = wb;
+    }
+
+    void install(MetaCommands m) {
+        m.register("eval", "[SPLIT]", "evaluate on a split (default test) under the recipe's protocol",
+                "Scores at most eval.maxItems frames. Binds `evaluation`; :classes and :coverage read it.",
+                (a, c) -> eval(a.isBlank() ? "test" : a.strip()));
+        m.register("classes", "", "per-class IoU and F-beta of the last :eval", (a, c) -> classes());
+        m.register("gmm", "[CLASS]", "the class-conditional GMM (CCDM): weight, mean norm, spread per component",
+                "spread = the root mean variance over dimensions (a component's typical radius per axis).\n"
+                        + "CLASS is a name (bell) or an index; without it every class, no-object last.",
+                (a, c) -> gmm(a));
+        m.register("prompts", "CLASS [N]", "draw N prompts of a class from its GMM (default 5) with their posteriors",
+                "Each prompt z ~ p(z | CLASS) (Eq. 3) with the GMM posterior p(c | z) (uniform prior): its top class\n"
+                        + "and probability, the probability of CLASS, and the distance to the nearest mean of CLASS\n"
+                        + "and of any other class. With the softmax classifier: the learned point prompts instead.",
+                (a, c) -> prompts(a));
+        m.register("probe", "CLASS [ITEM] [N]", "VCP in action: N sampled prompts of CLASS segment test item ITEM",
+                "The prompts go through the decoder (the CPM workflow, Eq. 6) on test item ITEM (default: the first\n"
+                        + "test item where CLASS is present); the masks\n"
+                        + "they find are drawn one row per prompt (image | ground truth | prompt mask), and the ACP audio\n"
+                        + "masks over the spectrogram. The table gives each mask's area, its IoU with CLASS's ground\n"
+                        + "truth and the decoder's probability for CLASS.",
+                (a, c) -> probe(a));
+        m.register("match", "[ITEM]", "the Hungarian assignment of training item ITEM: query, class, cost terms",
+                "Matches the last decoder layer's predictions to the item's segments as training does (Sec. 3.1),\n"
+                        + "with the weighted class, mask (BCE) and dice costs of each matched pair.",
+                (a, c) -> match(a));
+        m.register("sts", "", "matching stability: per-class entropy of query assignments and the STS score",
+                "STS (Sec. 4.5) is the mean over classes of the entropy (nats) of the queries each class was\n"
+                        + "matched to, over the items seen in training so far. Lower is more stable.",
+                (a, c) -> sts());
+        m.register("coverage", "", "the coverage score (Fig. 3b) of the last :eval", (a, c) -> coverage());
+        m.register("show", "ITEM", "draw the prediction for test item ITEM next to the ground truth (PNG path)",
+                (a, c) -> show(a));
+    }
+
+    private <T> T onSnippetThread(Callable<T> body) throws Exception {
+        return wb.engine().call(body);
+    }
+
+    // ------------------------------------------------------------------------------------------------ eval
+
+    private Object eval(String split) throws Exception {
+        TrainingSession s = wb.requireSession();
+        if (!List.of("train", "val", "test").contains(split)) {
+            throw new IllegalArgumentException("split \"" + split + "\": expected train, val or test");
+        }
+        TrainingSession.EvalResult e = onSnippetThread(
+                () -> s.evaluate(split, s.recipe().getInt("eval.maxItems"), false));
+        wb.setLastEval(e);
+        Table t = Table.create(String.format(Locale.ROOT, "eval %s at step %d", split, s.stepsDone()),
+                StringColumn.create("split", List.of(split)), StringColumn.create("protocol", List.of(e.protocol())),
+                DoubleColumn.create("miou", new double[] {e.miou()}),
+                DoubleColumn.create("fbeta", new double[] {e.fbeta()}), IntColumn.create("images", new int[] {e.images()}),
+                DoubleColumn.create("coverage", new double[] {e.coverage()}));
+        return t;
+    }
+
+    private TrainingSession.EvalResult requireEval() {
+        TrainingSession.EvalResult e = wb.lastEval();
+        if (e == null) {
+            throw new IllegalStateException("no evaluation yet: :eval [SPLIT] runs one");
+        }
+        return e;
+    }
+
+    private Object classes() {
+        TrainingSession.EvalResult e = requireEval();
+        IntColumn idx = IntColumn.create("class");
+        StringColumn name = StringColumn.create("name");
+        DoubleColumn iou = DoubleColumn.create("iou");
+        DoubleColumn f = DoubleColumn.create("fbeta");
+        DoubleColumn px = DoubleColumn.create("pixels");
+        int i = 0;
+        for (SegmentationMetrics.ClassScore c : e.perClass()) {
+            idx.append(i++);
+            name.append(c.name());
+            iou.append(c.iou());
+            f.append(c.fbeta());
+            px.append(c.pixels());
+        }
+        return Table.create(String.format(Locale.ROOT, "per class, %s (%s protocol, %d images)", e.split(),
+                e.protocol(), e.images()), idx, name, iou, f, px);
+    }
+
+    private Object coverage() {
+        TrainingSession.EvalResult e = requireEval();
+        return Table.create("coverage (Fig. 3b)", StringColumn.create("split", List.of(e.split())),
+                DoubleColumn.create("coverage", new double[] {e.coverage()}),
+                IntColumn.create("images", new int[] {e.images()}));
+    }
+
+    // ------------------------------------------------------------------------------------------------ classes
+
+    /** A class by name (case-insensitive) or index; {@code noObject} also accepts C / "no-object". */
+    static int classIndex(String arg, List<String> names, boolean noObject) {
+        String a = arg.strip();
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).equalsIgnoreCase(a)) {
+                return i;
+            }
+        }
+        int max = names.size() - (noObject ? 0 : 1);
+        if (noObject && a.equalsIgnoreCase("no-object")) {
+            return names.size();
+        }
+        try {
+            int k = Integer.parseInt(a);
+            if (k >= 0 && k <= max) {
+                return k;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the error
+        }
+        throw new IllegalArgumentException("class \"" + a + "\": expected one of " + String.join(", ", names)
+                + (noObject ? ", no-object" : "") + " or an index 0.." + max);
+    }
+
+    private static String nameOf(int k, List<String> names) {
+        return k < names.size() ? names.get(k) : "no-object";
+    }
+
+    private GaussianMixture requireGmm(TrainingSession s) {
+        if (s.ccdm() == null) {
+            throw new IllegalStateException("the recipe uses the softmax classifier (classifier.kind = softmax): there"
+                    + " is no GMM; :prompts shows the learned point prompts instead");
+        }
+        return s.ccdm().mixture();
+    }
+
+    private Object gmm(String args) {
+        TrainingSession s = wb.requireSession();
+        GaussianMixture g = requireGmm(s);
+        List<String> names = s.classes();
+        List<Integer> which = new ArrayList<>();
+        if (args.isBlank()) {
+            for (int k = 0; k < g.classes(); k++) {
+                which.add(k);
+            }
+        } else {
+            which.add(classIndex(args, names, true));
+        }
+        IntColumn cls = IntColumn.create("class");
+        StringColumn name = StringColumn.create("name");
+        IntColumn comp = IntColumn.create("component");
+        DoubleColumn weight = DoubleColumn.create("weight");
+        DoubleColumn norm = DoubleColumn.create("meanNorm");
+        DoubleColumn spread = DoubleColumn.create("spread");
+        StringColumn fitted = StringColumn.create("fitted");
+        for (int k : which) {
+            double[] w = g.weights(k);
+            double[][] mu = g.means(k);
+            double[][] var = g.variances(k);
+            for (int m = 0; m < g.components(); m++) {
+                cls.append(k);
+                name.append(nameOf(k, names));
+                comp.append(m);
+                weight.append(w[m]);
+                norm.append(norm(mu[m]));
+                double v = 0;
+                for (double x : var[m]) {
+                    v += x;
+                }
+                spread.append(Math.sqrt(v / var[m].length));
+                fitted.append(g.fitted(k) ? "yes" : "no");
+            }
+        }
+        return Table.create(String.format(Locale.ROOT, "CCDM: %d components per class, dim %d, step %d",
+                g.components(), g.dim(), s.stepsDone()), cls, name, comp, weight, norm, spread, fitted);
+    }
+
+    static double norm(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x * x;
+        }
+        return Math.sqrt(s);
+    }
+
+    // ------------------------------------------------------------------------------------------------ prompts
+
+    /** The seed of the {@code draw}-th prompt draw of a workbench (draws are numbered from 0). */
+    static long promptSeed(long runSeed, long draw) {
+        return runSeed * 0x9E3779B97F4A7C15L + 7919L * draw;
+    }
+
+    /** n prompts of class k: GMM draws, or the learned point prompt repeated (softmax). Rows of (n, D_q). */
+    private float[][] drawPrompts(TrainingSession s, int k, int n) throws Exception {
+        if (s.ccdm() != null) {
+            long seed = promptSeed(s.recipe().getInt("run.seed"), promptDraws++);
+            return s.ccdm().mixture().sample(k, n, new SplittableRandom(seed));
+        }
+        return onSnippetThread(() -> {
+            try (NDScope scope = new NDScope(); NDManager m = s.manager().newSubManager()) {
+                scope.suppressNotUsedWarning();
+                long[] idx = new long[n];
+                java.util.Arrays.fill(idx, k);
+                NDArray p = s.model().pointPrompts(m.create(idx, new Shape(1, n)));
+                float[] flat = p.toFloatArray();
+                int d = flat.length / n;
+                float[][] out = new float[n][d];
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(flat, i * d, out[i], 0, d);
+                }
+                return out;
+            }
+        });
+    }
+
+    private Object prompts(String args) throws Exception {
+        TrainingSession s = wb.requireSession();
+        String[] a = args.isBlank() ? new String[0] : args.strip().split("\\s+");
+        if (a.length < 1 || a.length > 2) {
+            throw new IllegalArgumentException("usage: :prompts CLASS [N]");
+        }
+        List<String> names = s.classes();
+        int k = classIndex(a[0], names, s.ccdm() != null);
+        int n = a.length > 1 ? Workbench.parseCount(a[1], "usage: :prompts CLASS [N]") : 5;
+        float[][] z = drawPrompts(s, k, n);
+        if (s.ccdm() == null) {
+            return pointPromptTable(s, k, z);
+        }
+        GaussianMixture g = s.ccdm().mixture();
+        double[][] post = posterior(s, g, z);
+        IntColumn idx = IntColumn.create("prompt");
+        DoubleColumn zNorm = DoubleColumn.create("norm");
+        StringColumn top = StringColumn.create("topClass");
+        DoubleColumn topP = DoubleColumn.create("topProb");
+        DoubleColumn ownP = DoubleColumn.create("p(" + nameOf(k, names) + ")");
+        DoubleColumn own = DoubleColumn.create("distOwnMean");
+        StringColumn otherName = StringColumn.create("nearestOther");
+        DoubleColumn other = DoubleColumn.create("distOtherMean");
+        for (int i = 0; i < n; i++) {
+            double[] zi = new double[z[i].length];
+            for (int d = 0; d < zi.length; d++) {
+                zi[d] = z[i][d];
+            }
+            int best = 0;
+            for (int c = 1; c < post[i].length; c++) {
+                if (post[i][c] > post[i][best]) {
+                    best = c;
+                }
+            }
+            double dOwn = Double.POSITIVE_INFINITY;
+            double dOther = Double.POSITIVE_INFINITY;
+            int otherK = -1;
+            for (int c = 0; c < g.classes(); c++) {
+                for (double[] mu : g.means(c)) {
+                    double dist = distance(zi, mu);
+                    if (c == k) {
+                        dOwn = Math.min(dOwn, dist);
+                    } else if (dist < dOther) {
+                        dOther = dist;
+                        otherK = c;
+                    }
+                }
+            }
+            idx.append(i);
+            zNorm.append(norm(zi));
+            top.append(nameOf(best, names));
+            topP.append(post[i][best]);
+            ownP.append(post[i][k]);
+            own.append(dOwn);
+            otherName.append(otherK < 0 ? "" : nameOf(otherK, names));
+            other.append(dOther);
+        }
+        return Table.create(String.format(Locale.ROOT, "%d prompts of %s drawn from the GMM (posterior p(c|z), uniform"
+                + " prior)", n, nameOf(k, names)), idx, zNorm, top, topP, ownP, own, otherName, other);
+    }
+
+    /** p(c | z) for every prompt: softmax over classes of log p(z | c) (Eq. 2), uniform prior, in double. */
+    private double[][] posterior(TrainingSession s, GaussianMixture g, float[][] z) throws Exception {
+        int n = z.length;
+        int d = g.dim();
+        float[] flat = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(z[i], 0, flat, i * d, d);
+        }
+        float[] ll = onSnippetThread(() -> {
+            try (NDScope scope = new NDScope(); NDManager m = s.manager().newSubManager()) {
+                scope.suppressNotUsedWarning();
+                return g.logLikelihood(m.create(flat, new Shape(n, d))).toFloatArray();
+            }
+        });
+        int c = g.classes();
+        double[][] out = new double[n][c];
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < c; k++) {
+                max = Math.max(max, ll[i * c + k]);
+            }
+            double sum = 0;
+            for (int k = 0; k < c; k++) {
+                out[i][k] = Math.exp(ll[i * c + k] - max);
+                sum += out[i][k];
+            }
+            for (int k = 0; k < c; k++) {
+                out[i][k] /= sum;
+            }
+        }
+        return out;
+    }
+
+    private Table pointPromptTable(TrainingSession s, int k, float[][] z) throws Exception {
+        List<String> names = s.classes();
+        float[][] all = drawAllPoints(s);
+        IntColumn idx = IntColumn.create("prompt");
+        DoubleColumn zNorm = DoubleColumn.create("norm");
+        StringColumn otherName = StringColumn.create("nearestOther");
+        DoubleColumn other = DoubleColumn.create("distOtherPoint");
+        for (int i = 0; i < z.length; i++) {
+            double best = Double.POSITIVE_INFINITY;
+            int bestK = -1;
+            for (int c = 0; c < all.length; c++) {
+                if (c != k) {
+                    double dist = distance(toDouble(z[i]), toDouble(all[c]));
+                    if (dist < best) {
+                        best = dist;
+                        bestK = c;
+                    }
+                }
+            }
+            idx.append(i);
+            zNorm.append(norm(toDouble(z[i])));
+            otherName.append(bestK < 0 ? "" : names.get(bestK));
+            other.append(best);
+        }
+        return Table.create("learned point prompt of " + names.get(k) + " (softmax classifier: one fixed prompt per"
+                + " class, no posterior)", idx, zNorm, otherName, other);
+    }
+
+    private float[][] drawAllPoints(TrainingSession s) throws Exception {
+        float[][] out = new float[s.numClasses()][];
+        for (int c = 0; c < out.length; c++) {
+            out[c] = drawPrompts(s, c, 1)[0];
+        }
+        return out;
+    }
+
+    private static double[] toDouble(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
+    }
+
+    static double distance(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double t = a[i] - b[i];
+            s += t * t;
+        }
+        return Math.sqrt(s);
+    }
+
+    // ------------------------------------------------------------------------------------------------ items
+
+    private interface ItemWork<T> {
+        T run(Batch batch, int b, NDManager m, AvsDataset data);
+    }
+
+    /** Loads the batch holding item {@code item} of a split (in order, no augmentation) and runs {@code work}. */
+    private <T> T withItem(TrainingSession s, String split, int item, ItemWork<T> work) throws Exception {
+        AvsDataset data = Datasets.open(s.recipe(), split);
+        if (item < 0 || item >= data.size()) {
+            throw new IllegalArgumentException("item " + item + ": expected 0.." + (data.size() - 1) + " (the " + split
+                    + " split has " + data.size() + " labelled frames)");
+        }
+        return onSnippetThread(() -> {
+            try (BatchLoader loader = new BatchLoader(data, null, s.recipe(), false, s.recipe().getInt("run.seed"))) {
+                int seen = 0;
+                while (true) {
+                    try (NDScope scope = new NDScope(); NDManager m = s.manager().newSubManager()) {
+                        scope.suppressNotUsedWarning();
+                        Batch batch = loader.next(m);
+                        if (batch == null) {
+                            throw new IllegalStateException("item " + item + " not reached in " + split);
+                        }
+                        if (item < seen + batch.size()) {
+                            return work.run(batch, item - seen, m, data);
+                        }
+                        seen += batch.size();
+                    }
+                }
+            }
+        });
+    }
+
+    /** The first item of a split whose label map holds class k (0 when none does). */
+    static int firstItemWith(TrainingSession s, String split, int k) {
+        AvsDataset data = Datasets.open(s.recipe(), split);
+        for (int i = 0; i < data.size(); i++) {
+            for (int v : data.get(i).label()) {
+                if (v == k) {
+                    return i;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static int itemArg(String s, String usage) {
+        try {
+            return Integer.parseInt(s.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(usage + "; found \"" + s.strip() + "\", expected an item number");
+        }
+    }
+
+    private static NDArray one(NDArray x, int b) {
+        return x.get(b).expandDims(0);
+    }
+
+    private Object show(String args) throws Exception {
+        TrainingSession s = wb.requireSession();
+        if (args.isBlank()) {
+            throw new IllegalArgumentException("usage: :show ITEM (a test item number)");
+        }
+        int item = itemArg(args, "usage: :show ITEM");
+        Path file = wb.runDir().resolve("pictures").resolve(String.format(Locale.ROOT, "show-test-%03d-step%d.png",
+                item, s.stepsDone()));
+        withItem(s, "test", item, (batch, b, m, data) -> {
+            InferenceMerge.Merged merged = s.predict(batch, false, null);
+            BufferedImage img = Pictures.overlay(batch.images().get(b), batch.labels().get(b), merged.labels().get(b),
+                    data.classes(), batch.ids().get(b) + " frame " + batch.frames()[b] + ", step " + s.stepsDone());
+            Pictures.writePng(img, file);
+            return null;
+        });
+        return "|  wrote " + file.toAbsolutePath();
+    }
+
+    private Object match(String args) throws Exception {
+        TrainingSession s = wb.requireSession();
+        int item = args.isBlank() ? 0 : itemArg(args, "usage: :match [ITEM]");
+        Table t = withItem(s, "train", item, (batch, b, m, data) -> {
+            NDArray images = one(batch.images(), b);
+            NDArray waves = one(batch.waves(), b);
+            NDArray labels = one(batch.labels(), b);
+            ImageFeatures img = s.model().encodeImage(images, false);
+            AudioFeatures aud = s.model().encodeAudio(s.spectrogram().toBackboneInput(
+                    s.spectrogram().magnitude(waves)), false);
+            DecoderOutput out = s.model().decodeQueries(img, aud, false);
+            Shape ms = out.last().maskLogits().getShape();
+            Targets targets = Targets.fromLabels(labels, s.numClasses(), ms.get(2), ms.get(3));
+            s.matcher().reseed(s.recipe().getInt("run.seed"));
+            Table r = s.matcher().matchDetailed(out.last().classLogits(), out.last().maskLogits(), targets).table();
+            r.setName(String.format(Locale.ROOT, "matching of train item %d (%s frame %d), step %d", item,
+                    batch.ids().get(b), batch.frames()[b], s.stepsDone()));
+            return r;
+        });
+        return wb.withClassNames(t, "class", s.classes());
+    }
+
+    private Object sts() {
+        TrainingSession s = wb.requireSession();
+        Table t = s.stability().perClass();
+        wb.withClassNames(t, "class", s.classes());
+        t.setName(String.format(Locale.ROOT, "STS = %.4f nats over %d items (lower is more stable; ln N = %.4f)",
+                s.stability().score(), s.stability().items(), Math.log(s.recipe().getInt("queries.count"))));
+        return t;
+    }
+
+    // ------------------------------------------------------------------------------------------------ probe
+
+    private Object probe(String args) throws Exception {
+        TrainingSession s = wb.requireSession();
+        String usage = "usage: :probe CLASS [ITEM] [N]";
+        String[] a = args.isBlank() ? new String[0] : args.strip().split("\\s+");
+        if (a.length < 1 || a.length > 3) {
+            throw new IllegalArgumentException(usage);
+        }
+        List<String> names = s.classes();
+        int k = classIndex(a[0], names, false);
+        int item = a.length > 1 ? itemArg(a[1], usage) : firstItemWith(s, "test", k);
+        int n = a.length > 2 ? Workbench.parseCount(a[2], usage) : (s.ccdm() != null ? 3 : 1);
+        float[][] z = drawPrompts(s, k, n);
+        Path dir = wb.runDir().resolve("pictures");
+        String stem = String.format(Locale.ROOT, "probe-%s-test%03d-step%d", names.get(k), item, s.stepsDone());
+        Path masksPng = dir.resolve(stem + ".png");
+        Path audioPng = dir.resolve(stem + "-audio.png");
+        IntColumn idx = IntColumn.create("prompt");
+        DoubleColumn area = DoubleColumn.create("maskArea");
+        DoubleColumn iou = DoubleColumn.create("iouWithClass");
+        DoubleColumn prob = DoubleColumn.create("p(" + names.get(k) + ")");
+        DoubleColumn gtArea = DoubleColumn.create("classArea");
+        withItem(s, "test", item, (batch, b, m, data) -> {
+            NDArray images = one(batch.images(), b);
+            NDArray labels = one(batch.labels(), b);
+            NDArray mag = s.spectrogram().magnitude(one(batch.waves(), b));
+            ImageFeatures img = s.model().encodeImage(images, false);
+            AudioFeatures aud = s.model().encodeAudio(s.spectrogram().toBackboneInput(mag), false);
+            int d = z[0].length;
+            float[] flat = new float[n * d];
+            long[] cls = new long[n];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(z[i], 0, flat, i * d, d);
+                cls[i] = k;
+            }
+            DecoderOutput out = s.model().decodePrompts(m.create(flat, new Shape(1, n, d)),
+                    m.create(cls, new Shape(1, n)), img, aud, false);
+            long h = labels.getShape().get(1);
+            long w = labels.getShape().get(2);
+            float[] masks = Resize.bilinear(out.last().maskLogits(), h, w).gt(0f).toType(DataType.FLOAT32, false)
+                    .toFloatArray();
+            float[] probs = out.last().classLogits().softmax(-1).toFloatArray();
+            long[] gt = labels.toLongArray();
+            int hw = (int) (h * w);
+            int classes = (int) out.last().classLogits().getShape().get(2);
+            List<BufferedImage> rows = new ArrayList<>();
+            int gtPixels = 0;
+            for (long g : gt) {
+                gtPixels += g == k ? 1 : 0;
+            }
+            for (int i = 0; i < n; i++) {
+                int inter = 0;
+                int on = 0;
+                long[] pred = new long[hw];
+                for (int p = 0; p < hw; p++) {
+                    boolean mk = masks[i * hw + p] > 0.5f;
+                    if (mk) {
+                        on++;
+                        pred[p] = k;
+                        inter += gt[p] == k ? 1 : 0;
+                    }
+                }
+                int union = on + gtPixels - inter;
+                idx.append(i);
+                area.append(on / (double) hw);
+                iou.append(union == 0 ? Double.NaN : inter / (double) union);
+                prob.append(probs[i * classes + k]);
+                gtArea.append(gtPixels / (double) hw);
+                rows.add(Pictures.overlay(images.get(0), labels.get(0), m.create(pred, new Shape(h, w)), data.classes(),
+                        String.format(Locale.ROOT, "prompt %d of %s -> mask (%s frame %d, step %d)", i, names.get(k),
+                                batch.ids().get(b), batch.frames()[b], s.stepsDone())));
+            }
+            Pictures.writePng(stack(rows), masksPng);
+            NDArray spec = mag.get(0).get(0);
+            Shape ss = spec.getShape();
+            int t = (int) ss.get(0);
+            int f = (int) ss.get(1);
+            float[] am = ai.djl.nn.Activation.sigmoid(s.model().audioMasks(out.last().maskEmbed(), aud, t, f)).toFloatArray();
+            List<float[][]> audioMasks = new ArrayList<>();
+            List<String> labelsText = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                audioMasks.add(grid(am, i * t * f, t, f));
+                labelsText.add("prompt " + i + " of " + names.get(k) + " (ACP audio mask)");
+            }
+            Pictures.writePng(Pictures.spectrogramMasks(grid(spec.toFloatArray(), 0, t, f), audioMasks, labelsText),
+                    audioPng);
+            return null;
+        });
+        Table t = Table.create(String.format(Locale.ROOT, "%d prompt(s) of %s on test item %d; masks %s, audio %s", n,
+                names.get(k), item, masksPng.toAbsolutePath(), audioPng.toAbsolutePath()), idx, area, iou, prob, gtArea);
+        return t;
+    }
+
+    private static float[][] grid(float[] flat, int offset, int t, int f) {
+        float[][] g = new float[t][f];
+        for (int x = 0; x < t; x++) {
+            System.arraycopy(flat, offset + x * f, g[x], 0, f);
+        }
+        return g;
+    }
+
+    private static BufferedImage stack(List<BufferedImage> rows) {
+        int w = rows.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
+        int h = rows.stream().mapToInt(BufferedImage::getHeight).sum();
+        BufferedImage out = new BufferedImage(w, Math.max(1, h), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        int y = 0;
+        for (BufferedImage r : rows) {
+            g.drawImage(r, 0, y, null);
+            y += r.getHeight();
+        }
+        g.dispose();
+        return out;
+    }
+}
