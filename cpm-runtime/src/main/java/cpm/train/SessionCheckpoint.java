@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Saves and restores everything a training session needs to continue exactly: model parameters and buffers,
- * AdamW moments and step count, the CCDM mixture and memory bank, the data position, the step and the history.
+ * AdamW moments and step count, the CCDM mixture and memory bank, the data position, the step, the history and
+ * the open STS window.
  * Random generators need no state: every one is derived from (run.seed, step).
  */
 public final class SessionCheckpoint {
@@ -33,6 +34,7 @@ public final class SessionCheckpoint {
         meta.put("dataPosition", Long.toString(s.loader().position()));
         meta.put("recipe", RecipeJson.toJson(s.recipe()));
         meta.put("history", history.toCsv());
+        meta.put("stsWindow", s.stability().toText());
         meta.put("classes", String.join("\n", s.classes()));
         new Checkpoint(meta, tensors).write(file);
     }
@@ -70,6 +72,7 @@ public final class SessionCheckpoint {
             s.optimiser().setSteps(Long.parseLong(c.meta().get("adamSteps")));
             s.setStepsDone(Long.parseLong(c.meta().get("step")));
             s.loader().seek(Long.parseLong(c.meta().get("dataPosition")));
+            s.stability().loadText(c.meta().getOrDefault("stsWindow", ""));
             return History.parse(c.meta().getOrDefault("history", ""));
         } finally {
             JniUtils.setGradMode(grad);

@@ -145,9 +145,12 @@ public final class TrainRun implements AutoCloseable {
                 long done = session.stepsDone();
                 smooth = Double.isNaN(smooth) ? res.loss() : 0.9 * smooth + 0.1 * res.loss();
                 double seconds = elapsedBefore + (System.nanoTime() - t0) / 1e9;
-                if (done % logEvery == 0 || done == untilStep) {
+                // Rows and STS windows depend on the step only (not on where a call stops), so a run stopped
+                // and resumed logs exactly what an uninterrupted one logs; the STS window state is checkpointed.
+                boolean last = done == r.getInt("optim.steps");
+                if (done % logEvery == 0 || last) {
                     double sts = Double.NaN;
-                    if (done % Math.max(logEvery, stsWindow()) == 0 || done == untilStep) {
+                    if (done % Math.max(logEvery, stsWindow()) == 0 || last) {
                         sts = session.stability().score();
                         session.stability().reset();
                     }
