@@ -221,6 +221,7 @@ public final class TrainingSession implements AutoCloseable {
             NDManager m = root.newSubManager();
             try {
                 Batch batch = loader.next(m);
+                model.reseedDropout(seed * 1_000_037L + step);
                 long t1 = System.nanoTime();
                 double tMatch = 0;
                 double tGmm = 0;

@@ -28,6 +28,7 @@ public final class QuickRecipes {
         m.put("run.pictures", 1);
         m.put("classifier.updateInterval", 2);
         m.put("cpm.warmupSteps", 0);
+        m.put("decoder.dropout", 0.1);
         return Presets.get("tiny").with(m);
     }
 }
