@@ -52,6 +52,12 @@ public final class AtomicFiles {
         }
     }
 
+    /** Whether a file is one of the temporary files {@link #write} creates (".NAME.random.tmp"). */
+    public static boolean isTemporary(Path file) {
+        String n = file.getFileName().toString();
+        return n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(file);
+    }
+
     public static void writeString(Path target, String text) {
         write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }

@@ -64,6 +64,7 @@ public final class TrainRun implements AutoCloseable {
                     + ", expected a run folder written by train");
         }
         checkWritable(dir);
+        removeStaleTemporaries(dir);
         Checkpoint c = Checkpoint.read(ck);
         Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
         TrainingSession s = new TrainingSession(recipe);
@@ -100,6 +101,25 @@ public final class TrainRun implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("--out " + dir + ": cannot write there (" + e.getMessage()
                     + "), expected a writable folder");
+        }
+    }
+
+    /**
+     * Deletes the temporary files ({@code .NAME.*.tmp}, see {@link AtomicFiles}) that a killed process left in
+     * the run folder: they were never renamed into place, so no file of the run refers to them.
+     */
+    static void removeStaleTemporaries(Path dir) {
+        for (Path d : List.of(dir, dir.resolve("checkpoints"), dir.resolve("pictures"))) {
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(d)) {
+                for (Path f : files.filter(AtomicFiles::isTemporary).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
