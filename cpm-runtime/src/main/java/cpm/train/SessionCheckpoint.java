@@ -43,7 +43,7 @@ public final class SessionCheckpoint {
     public static Recipe recipeOf(Checkpoint c, Path file) {
         String json = c.meta().get("recipe");
         if (json == null) {
-            throw new Checkpoint.CheckpointException(file, "has no recipe in its metadata");
+            throw new Checkpoint.CheckpointException(file, "has no recipe in its metadata, expected the recipe train wrote there");
         }
         return RecipeJson.fromJson(json, file.toString());
     }
@@ -69,14 +69,28 @@ public final class SessionCheckpoint {
                 });
                 s.ccdm().load(state);
             }
-            s.optimiser().setSteps(Long.parseLong(c.meta().get("adamSteps")));
-            s.setStepsDone(Long.parseLong(c.meta().get("step")));
-            s.loader().seek(Long.parseLong(c.meta().get("dataPosition")));
+            s.optimiser().setSteps(metaLong(c, file, "adamSteps"));
+            s.setStepsDone(metaLong(c, file, "step"));
+            s.loader().seek(metaLong(c, file, "dataPosition"));
             s.stability().loadText(c.meta().getOrDefault("stsWindow", ""));
             return History.parse(c.meta().getOrDefault("history", ""));
         } finally {
             JniUtils.setGradMode(grad);
         }
+    }
+
+    private static long metaLong(Checkpoint c, Path file, String key) {
+        String v = c.meta().get(key);
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new Checkpoint.CheckpointException(file, "metadata " + key + ": found " + v
+                + ", expected a count >= 0");
     }
 
     private static void copyInto(NDArray target, Checkpoint.Tensor t, Path file, String name) {

@@ -51,6 +51,7 @@ public final class TrainRun implements AutoCloseable {
             throw new IllegalArgumentException("--out " + dir + ": found a run with checkpoints, expected an empty "
                     + "or new folder (use --resume to continue it)");
         }
+        preflight(recipe);
         TrainingSession s = new TrainingSession(recipe);
         AtomicFiles.writeString(dir.resolve("recipe.json"), RecipeJson.toJson(recipe));
         return new TrainRun(dir, s, new History(), log);
@@ -67,6 +68,7 @@ public final class TrainRun implements AutoCloseable {
         removeStaleTemporaries(dir);
         Checkpoint c = Checkpoint.read(ck);
         Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
+        preflight(recipe);
         TrainingSession s = new TrainingSession(recipe);
         History h = SessionCheckpoint.restore(s, c, ck);
         TrainRun run = new TrainRun(dir, s, h, log);
@@ -86,6 +88,18 @@ public final class TrainRun implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /**
+     * What can be known before training starts: the test split the run ends with is opened (its metadata, class
+     * map and every file's presence are checked) so that a broken evaluation set fails now, not after hours of
+     * training. The training split is opened by the session itself. Decoding every file is left to
+     * {@code ./cpm data check}; a file that fails to decode mid-run stops training after a rescue checkpoint.
+     */
+    static void preflight(Recipe recipe) {
+        if (!recipe.getString("data.path").isEmpty()) {
+            cpm.data.Datasets.open(recipe, "test");
+        }
     }
 
     static void checkWritable(Path dir) {
@@ -161,6 +175,9 @@ public final class TrainRun implements AutoCloseable {
                 } catch (NonFiniteLossException e) {
                     writeNonFiniteReport(e);
                     throw e;
+                } catch (RuntimeException e) {
+                    rescue(e);
+                    throw e;
                 }
                 long done = session.stepsDone();
                 smooth = Double.isNaN(smooth) ? res.loss() : 0.9 * smooth + 0.1 * res.loss();
@@ -200,6 +217,27 @@ public final class TrainRun implements AutoCloseable {
         }
         checkpoint();
         return session.stepsDone() - start;
+    }
+
+    /**
+     * A step failed for another reason than a non-finite value (say a data file that does not decode): the
+     * session is still at its last completed step, so save it, unless the latest checkpoint already holds it.
+     */
+    private void rescue(RuntimeException cause) {
+        Path last = latestCheckpoint(dir);
+        long saved = -1;
+        if (last != null) {
+            String n = last.getFileName().toString();
+            saved = Long.parseLong(n.substring(5, n.length() - 5));
+        }
+        if (session.stepsDone() > saved && session.stepsDone() > 0) {
+            try {
+                Path f = checkpoint();
+                log.println("saved " + f.getFileName() + " before stopping on: " + cause.getMessage());
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
     }
 
     private int stsWindow() {
