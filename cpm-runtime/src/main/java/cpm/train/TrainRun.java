@@ -5,6 +5,7 @@ import cpm.dsl.Recipe;
 import cpm.dsl.RecipeJson;
 import cpm.eval.SegmentationMetrics;
 import cpm.io.AtomicFiles;
+import cpm.nn.Weights;
 import cpm.viz.Pictures;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -53,6 +54,12 @@ public final class TrainRun implements AutoCloseable {
         }
         preflight(recipe);
         TrainingSession s = new TrainingSession(recipe);
+        try {
+            checkSpace(dir, requiredBytes(s, recipe.getInt("optim.steps")), usableSpace(dir));
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
         AtomicFiles.writeString(dir.resolve("recipe.json"), RecipeJson.toJson(recipe));
         return new TrainRun(dir, s, new History(), log);
     }
@@ -70,7 +77,14 @@ public final class TrainRun implements AutoCloseable {
         Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
         preflight(recipe);
         TrainingSession s = new TrainingSession(recipe);
-        History h = SessionCheckpoint.restore(s, c, ck);
+        History h;
+        try {
+            h = SessionCheckpoint.restore(s, c, ck);
+            checkSpace(dir, requiredBytes(s, recipe.getInt("optim.steps") - s.stepsDone()), usableSpace(dir));
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
         TrainRun run = new TrainRun(dir, s, h, log);
         List<History.Row> rows = h.rows();
         run.elapsedBefore = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seconds();
@@ -134,6 +148,47 @@ public final class TrainRun implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    /**
+     * Bytes the rest of a run will write: one checkpoint per run.checkpointInterval steps plus the final one (each
+     * float32: parameters and buffers, two AdamW moments, the CCDM state), plus 16 MiB for logs and pictures.
+     */
+    public static long requiredBytes(TrainingSession s, long stepsLeft) {
+        long floats = 0;
+        for (Weights.Entry e : s.weights().entries().values()) {
+            floats += e.array().size();
+        }
+        for (ai.djl.ndarray.NDArray a : s.optimiser().state().values()) {
+            floats += a.size();
+        }
+        if (s.ccdm() != null) {
+            for (float[] v : s.ccdm().state().values()) {
+                floats += v.length;
+            }
+        }
+        long perCheckpoint = floats * 4 + (1 << 20);
+        int every = s.recipe().getInt("run.checkpointInterval");
+        long count = 1 + (every > 0 ? Math.max(0, stepsLeft) / every : 0);
+        return count * perCheckpoint + (16L << 20);
+    }
+
+    static long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + dir + ": cannot read its free space (" + e.getMessage()
+                    + "), expected a folder on a local file system");
+        }
+    }
+
+    /** Fails before training when the run folder's file system cannot hold what the run will write. */
+    public static void checkSpace(Path dir, long required, long free) {
+        if (free < required) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--out %s: found %,d MiB free, expected at "
+                    + "least %,d MiB for the checkpoints this run writes (fewer with a larger run.checkpointInterval)",
+                    dir, free >> 20, (required + (1 << 20) - 1) >> 20));
         }
     }
 
