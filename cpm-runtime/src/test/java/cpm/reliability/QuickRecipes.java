@@ -12,7 +12,7 @@ public final class QuickRecipes {
     private QuickRecipes() {
     }
 
-    /** tiny at 64 px, batch 2, every CPM loss on from step 0, GMM refitted every 2 steps. */
+    /** tiny at 64 px, batch 2, every CPM loss on from step 0, GMM refitted every 2 steps, dropout, a small bank. */
     public static Recipe quick(int steps) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("optim.steps", steps);
@@ -29,6 +29,7 @@ public final class QuickRecipes {
         m.put("classifier.updateInterval", 2);
         m.put("cpm.warmupSteps", 0);
         m.put("decoder.dropout", 0.1);
+        m.put("classifier.bankSize", 8); // the FIFO wraps within a few steps: resume must keep its order
         return Presets.get("tiny").with(m);
     }
 }
