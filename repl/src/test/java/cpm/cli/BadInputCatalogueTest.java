@@ -79,6 +79,17 @@ class BadInputCatalogueTest {
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
     }
 
+    /** The same bad input with --debug prints the stack trace too, and still exits 2. */
+    @org.junit.jupiter.api.Test
+    void debugAddsTheStackTrace() {
+        CliFixtures.Result r = CliFixtures.cpm("describe", "tinny", "--debug");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("tinny") && r.err().contains("\tat "), r.err());
+        CliFixtures.Result plain = CliFixtures.cpm("describe", "tinny");
+        assertEquals(2, plain.code());
+        assertFalse(plain.err().contains("\tat "), plain.err());
+    }
+
     // ---------------------------------------------------------------- recipes
 
     static void recipes(List<Case> cases) {
