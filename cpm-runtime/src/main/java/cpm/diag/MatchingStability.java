@@ -77,6 +77,39 @@ public final class MatchingStability {
         return seen == 0 ? Double.NaN : sum / seen;
     }
 
+    /** The window's rows as text (one line per item: id, tab, comma-separated classes), for checkpoints. */
+    public String toText() {
+        StringBuilder sb = new StringBuilder();
+        rows.forEach((id, r) -> {
+            sb.append(id.replace('\t', ' ').replace('\n', ' ')).append('\t');
+            for (int n = 0; n < r.length; n++) {
+                sb.append(n == 0 ? "" : ",").append(r[n]);
+            }
+            sb.append('\n');
+        });
+        return sb.toString();
+    }
+
+    /** Replaces the window by one written by {@link #toText()}. */
+    public void loadText(String text) {
+        reset();
+        for (String line : text.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            int tab = line.lastIndexOf('\t');
+            if (tab < 0) {
+                throw new IllegalArgumentException("STS state: found line \"" + line + "\", expected id<TAB>classes");
+            }
+            String[] cells = line.substring(tab + 1).split(",");
+            int[] r = new int[cells.length];
+            for (int n = 0; n < r.length; n++) {
+                r[n] = Integer.parseInt(cells[n]);
+            }
+            record(line.substring(0, tab), r);
+        }
+    }
+
     public void reset() {
         rows.clear();
         for (long[] r : counts) {

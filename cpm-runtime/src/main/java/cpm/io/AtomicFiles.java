@@ -11,7 +11,8 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * Every file the toolkit writes goes through here: into a temporary file beside the target, then renamed into
- * place, so a crash leaves either the old file or the new one, never half of one.
+ * place, so a crash leaves either the old file or the new one, never half of one. The content is forced to the
+ * disk before the rename, so this holds for a power cut too (where the file system orders metadata after data).
  */
 public final class AtomicFiles {
 
@@ -30,8 +31,11 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp))) {
+            try (java.io.FileOutputStream file = new java.io.FileOutputStream(tmp.toFile());
+                 OutputStream out = new java.io.BufferedOutputStream(file)) {
                 writer.write(out);
+                out.flush();
+                file.getChannel().force(false); // the bytes reach the disk before the rename can
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -50,6 +54,12 @@ public final class AtomicFiles {
                 }
             }
         }
+    }
+
+    /** Whether a file is one of the temporary files {@link #write} creates (".NAME.random.tmp"). */
+    public static boolean isTemporary(Path file) {
+        String n = file.getFileName().toString();
+        return n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(file);
     }
 
     public static void writeString(Path target, String text) {

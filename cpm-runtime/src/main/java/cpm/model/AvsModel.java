@@ -269,4 +269,9 @@ public final class AvsModel {
     public void loadPretrainedAudio(Path file) {
         PretrainedLoader.load(weights, "audio.backbone.", file);
     }
+
+    /** Restarts the decoder's dropout masks from {@code seed}; training calls it every step with (run.seed, step). */
+    public void reseedDropout(long seed) {
+        decoder.reseedDropout(seed);
+    }
 }

@@ -32,6 +32,12 @@ public final class TransformerDecoder {
     private final long dim;
     private final long ffnDim;
     private final long maskDim;
+    private final Dropout dropout;
+
+    /** Restarts the dropout masks from {@code seed} (training derives it from (run.seed, step)). */
+    public void reseedDropout(long seed) {
+        dropout.reseed(seed);
+    }
 
     public TransformerDecoder(Weights w, long dim, int heads, long ffnDim, int nAudio, int nVisual, boolean pre,
             boolean masked, float dropout, long maskDim) {
@@ -40,6 +46,7 @@ public final class TransformerDecoder {
                     + heads + ")");
         }
         Dropout drop = new Dropout(dropout, w.seed() * 31 + 17);
+        this.dropout = drop;
         for (int i = 0; i < nAudio; i++) {
             Weights lw = w.child("audio" + i);
             audioLayers.add(new AttentionLayer[] {new AttentionLayer(lw.child("cross"), dim, heads, pre, drop),

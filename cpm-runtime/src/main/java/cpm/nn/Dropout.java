@@ -6,12 +6,13 @@ import java.util.SplittableRandom;
 
 /**
  * Inverted dropout whose masks come from a seeded Java generator, so a run repeats exactly given the seed and
- * the sequence of calls. Identity when not training or when p = 0.
+ * the sequence of calls. Training reseeds it every step from (run.seed, step) ({@link #reseed}), so a resumed run
+ * draws the same masks as an uninterrupted one. Identity when not training or when p = 0.
  */
 public final class Dropout {
 
     private final float p;
-    private final SplittableRandom rng;
+    private SplittableRandom rng;
 
     public Dropout(float p, long seed) {
         if (p < 0 || p >= 1) {
@@ -21,13 +22,18 @@ public final class Dropout {
         this.rng = new SplittableRandom(seed);
     }
 
+    /** Restarts the mask stream from {@code seed} (called once per training step with a seed of (run.seed, step)). */
+    public synchronized void reseed(long seed) {
+        this.rng = new SplittableRandom(seed);
+    }
+
     public NDArray forward(NDArray x, boolean training) {
         if (!training || p == 0f) {
             return x;
         }
         float keep = 1f / (1f - p);
         float[] m = new float[(int) x.size()];
-        synchronized (rng) {
+        synchronized (this) {
             for (int i = 0; i < m.length; i++) {
                 m[i] = rng.nextDouble() < p ? 0f : keep;
             }

@@ -51,22 +51,47 @@ public final class AdamW {
      * @return the global gradient norm before clipping
      */
     public double step(double lr) {
+        double norm = gradNorm();
+        apply(lr, norm);
+        return norm;
+    }
+
+    /**
+     * The global L2 norm of the current gradients, read without changing anything: training checks it is finite
+     * before {@link #apply} touches the parameters or the moments.
+     */
+    public double gradNorm() {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDManager tmp = weights.manager().newSubManager()) {
             Map<String, NDArray> params = weights.trainable();
-            Map<String, NDArray> grads = new LinkedHashMap<>();
-            double sq = 0;
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                NDArray g = e.getValue().getGradient();
+            if (params.isEmpty()) {
+                return 0;
+            }
+            NDArray[] norms = new NDArray[params.size()];
+            int i = 0;
+            for (NDArray p : params.values()) {
+                NDArray g = p.getGradient();
                 g.attach(tmp);
-                grads.put(e.getKey(), g);
+                norms[i++] = g.square().sum();
             }
-            if (!grads.isEmpty()) {
-                NDArray[] norms = grads.values().stream().map(g -> g.square().sum()).toArray(NDArray[]::new);
-                sq = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(norms)).sum().getFloat();
+            // summed in float64 on the host, in parameter order, so the norm does not depend on threads
+            double sq = 0;
+            for (NDArray n : norms) {
+                sq += n.getFloat();
             }
-            double norm = Math.sqrt(sq);
+            return Math.sqrt(sq);
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /** Applies one update with learning rate {@code lr}, clipping by {@code norm} (from {@link #gradNorm()}). */
+    public void apply(double lr, double norm) {
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager tmp = weights.manager().newSubManager()) {
+            Map<String, NDArray> params = weights.trainable();
             double scale = clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0;
             t++;
             double bc1 = 1 - Math.pow(beta1, t);
@@ -75,7 +100,8 @@ public final class AdamW {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 String name = e.getKey();
                 NDArray p = e.getValue();
-                NDArray g = grads.get(name);
+                NDArray g = p.getGradient();
+                g.attach(tmp);
                 if (scale != 1.0) {
                     g = g.mul((float) scale);
                 }
@@ -91,7 +117,19 @@ public final class AdamW {
                 p.subi(mi.div(denom).muli((float) (glr / bc1)));
                 JniUtils.zeroGrad((PtNDArray) p);
             }
-            return norm;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /** Drops the current gradients without an update (after a non-finite step). */
+    public void zeroGradients() {
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            for (NDArray p : weights.trainable().values()) {
+                JniUtils.zeroGrad((PtNDArray) p);
+            }
         } finally {
             JniUtils.setGradMode(grad);
         }

@@ -79,7 +79,7 @@ public final class Checkpoint {
     public Tensor tensor(Path file, String name) {
         Tensor t = tensors.get(name);
         if (t == null) {
-            throw new CheckpointException(file, "has no tensor " + name + " (from another recipe?)");
+            throw new CheckpointException(file, "has no tensor " + name + ", expected one (from another recipe?)");
         }
         return t;
     }
@@ -128,11 +128,11 @@ public final class Checkpoint {
         try {
             all = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot be read (" + e.getMessage() + ")");
+            throw new CheckpointException(file, "cannot be read (" + e.getMessage() + "), expected a readable file");
         }
         if (all.length < MAGIC.length + 4 + 32 || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
             throw new CheckpointException(file, "is not a cpm checkpoint (found " + all.length
-                    + " bytes without the CPMCKPT header)");
+                    + " bytes without the CPMCKPT header), expected a file written by cpm train");
         }
         ByteBuffer in = ByteBuffer.wrap(all).order(ByteOrder.BIG_ENDIAN);
         in.position(MAGIC.length);
@@ -143,8 +143,8 @@ public final class Checkpoint {
         }
         byte[] expected = Arrays.copyOfRange(all, all.length - 32, all.length);
         if (!Arrays.equals(expected, sha256(all, all.length - 32))) {
-            throw new CheckpointException(file, "is truncated or corrupt (SHA-256 mismatch over "
-                    + (all.length - 32) + " bytes)");
+            throw new CheckpointException(file, "is truncated or corrupt: found a SHA-256 mismatch over "
+                    + (all.length - 32) + " bytes, expected the checksum stored at its end");
         }
         try {
             int metaLen = in.getInt();
@@ -167,7 +167,7 @@ public final class Checkpoint {
                 crc.update(raw);
                 String key = new String(name, StandardCharsets.UTF_8);
                 if ((int) crc.getValue() != in.getInt()) {
-                    throw new CheckpointException(file, "tensor " + key + " fails its CRC32 check");
+                    throw new CheckpointException(file, "tensor " + key + " fails its CRC32 check, expected the stored CRC32 (corrupt file)");
                 }
                 float[] data = new float[n];
                 ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
@@ -175,7 +175,7 @@ public final class Checkpoint {
             }
             return new Checkpoint(meta, tensors);
         } catch (java.nio.BufferUnderflowException | IOException | IllegalArgumentException e) {
-            throw new CheckpointException(file, "is malformed (" + e.getMessage() + ")");
+            throw new CheckpointException(file, "is malformed (" + e.getMessage() + "), expected the layout of format version " + VERSION);
         }
     }
 

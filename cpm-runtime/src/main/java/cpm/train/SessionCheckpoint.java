@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Saves and restores everything a training session needs to continue exactly: model parameters and buffers,
- * AdamW moments and step count, the CCDM mixture and memory bank, the data position, the step and the history.
+ * AdamW moments and step count, the CCDM mixture and memory bank, the data position, the step, the history and
+ * the open STS window.
  * Random generators need no state: every one is derived from (run.seed, step).
  */
 public final class SessionCheckpoint {
@@ -33,6 +34,7 @@ public final class SessionCheckpoint {
         meta.put("dataPosition", Long.toString(s.loader().position()));
         meta.put("recipe", RecipeJson.toJson(s.recipe()));
         meta.put("history", history.toCsv());
+        meta.put("stsWindow", s.stability().toText());
         meta.put("classes", String.join("\n", s.classes()));
         new Checkpoint(meta, tensors).write(file);
     }
@@ -41,7 +43,7 @@ public final class SessionCheckpoint {
     public static Recipe recipeOf(Checkpoint c, Path file) {
         String json = c.meta().get("recipe");
         if (json == null) {
-            throw new Checkpoint.CheckpointException(file, "has no recipe in its metadata");
+            throw new Checkpoint.CheckpointException(file, "has no recipe in its metadata, expected the recipe train wrote there");
         }
         return RecipeJson.fromJson(json, file.toString());
     }
@@ -67,13 +69,28 @@ public final class SessionCheckpoint {
                 });
                 s.ccdm().load(state);
             }
-            s.optimiser().setSteps(Long.parseLong(c.meta().get("adamSteps")));
-            s.setStepsDone(Long.parseLong(c.meta().get("step")));
-            s.loader().seek(Long.parseLong(c.meta().get("dataPosition")));
+            s.optimiser().setSteps(metaLong(c, file, "adamSteps"));
+            s.setStepsDone(metaLong(c, file, "step"));
+            s.loader().seek(metaLong(c, file, "dataPosition"));
+            s.stability().loadText(c.meta().getOrDefault("stsWindow", ""));
             return History.parse(c.meta().getOrDefault("history", ""));
         } finally {
             JniUtils.setGradMode(grad);
         }
+    }
+
+    private static long metaLong(Checkpoint c, Path file, String key) {
+        String v = c.meta().get(key);
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new Checkpoint.CheckpointException(file, "metadata " + key + ": found " + v
+                + ", expected a count >= 0");
     }
 
     private static void copyInto(NDArray target, Checkpoint.Tensor t, Path file, String name) {

@@ -5,6 +5,7 @@ import cpm.dsl.Recipe;
 import cpm.dsl.RecipeJson;
 import cpm.eval.SegmentationMetrics;
 import cpm.io.AtomicFiles;
+import cpm.nn.Weights;
 import cpm.viz.Pictures;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -51,7 +52,14 @@ public final class TrainRun implements AutoCloseable {
             throw new IllegalArgumentException("--out " + dir + ": found a run with checkpoints, expected an empty "
                     + "or new folder (use --resume to continue it)");
         }
+        preflight(recipe);
         TrainingSession s = new TrainingSession(recipe);
+        try {
+            checkSpace(dir, requiredBytes(s, recipe.getInt("optim.steps")), usableSpace(dir));
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
         AtomicFiles.writeString(dir.resolve("recipe.json"), RecipeJson.toJson(recipe));
         return new TrainRun(dir, s, new History(), log);
     }
@@ -64,10 +72,19 @@ public final class TrainRun implements AutoCloseable {
                     + ", expected a run folder written by train");
         }
         checkWritable(dir);
+        removeStaleTemporaries(dir);
         Checkpoint c = Checkpoint.read(ck);
         Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
+        preflight(recipe);
         TrainingSession s = new TrainingSession(recipe);
-        History h = SessionCheckpoint.restore(s, c, ck);
+        History h;
+        try {
+            h = SessionCheckpoint.restore(s, c, ck);
+            checkSpace(dir, requiredBytes(s, recipe.getInt("optim.steps") - s.stepsDone()), usableSpace(dir));
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
         TrainRun run = new TrainRun(dir, s, h, log);
         List<History.Row> rows = h.rows();
         run.elapsedBefore = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seconds();
@@ -87,6 +104,18 @@ public final class TrainRun implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * What can be known before training starts: the test split the run ends with is opened (its metadata, class
+     * map and every file's presence are checked) so that a broken evaluation set fails now, not after hours of
+     * training. The training split is opened by the session itself. Decoding every file is left to
+     * {@code ./cpm data check}; a file that fails to decode mid-run stops training after a rescue checkpoint.
+     */
+    static void preflight(Recipe recipe) {
+        if (!recipe.getString("data.path").isEmpty()) {
+            cpm.data.Datasets.open(recipe, "test");
+        }
+    }
+
     static void checkWritable(Path dir) {
         try {
             Files.createDirectories(dir);
@@ -100,6 +129,66 @@ public final class TrainRun implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("--out " + dir + ": cannot write there (" + e.getMessage()
                     + "), expected a writable folder");
+        }
+    }
+
+    /**
+     * Deletes the temporary files ({@code .NAME.*.tmp}, see {@link AtomicFiles}) that a killed process left in
+     * the run folder: they were never renamed into place, so no file of the run refers to them.
+     */
+    static void removeStaleTemporaries(Path dir) {
+        for (Path d : List.of(dir, dir.resolve("checkpoints"), dir.resolve("pictures"))) {
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(d)) {
+                for (Path f : files.filter(AtomicFiles::isTemporary).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * Bytes the rest of a run will write: one checkpoint per run.checkpointInterval steps plus the final one (each
+     * float32: parameters and buffers, two AdamW moments, the CCDM state), plus 16 MiB for logs and pictures.
+     */
+    public static long requiredBytes(TrainingSession s, long stepsLeft) {
+        long floats = 0;
+        for (Weights.Entry e : s.weights().entries().values()) {
+            floats += e.array().size();
+        }
+        for (ai.djl.ndarray.NDArray a : s.optimiser().state().values()) {
+            floats += a.size();
+        }
+        if (s.ccdm() != null) {
+            for (float[] v : s.ccdm().state().values()) {
+                floats += v.length;
+            }
+        }
+        long perCheckpoint = floats * 4 + (1 << 20);
+        int every = s.recipe().getInt("run.checkpointInterval");
+        long count = 1 + (every > 0 ? Math.max(0, stepsLeft) / every : 0);
+        return count * perCheckpoint + (16L << 20);
+    }
+
+    static long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + dir + ": cannot read its free space (" + e.getMessage()
+                    + "), expected a folder on a local file system");
+        }
+    }
+
+    /** Fails before training when the run folder's file system cannot hold what the run will write. */
+    public static void checkSpace(Path dir, long required, long free) {
+        if (free < required) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--out %s: found %,d MiB free, expected at "
+                    + "least %,d MiB for the checkpoints this run writes (fewer with a larger run.checkpointInterval)",
+                    dir, free >> 20, (required + (1 << 20) - 1) >> 20));
         }
     }
 
@@ -141,13 +230,19 @@ public final class TrainRun implements AutoCloseable {
                 } catch (NonFiniteLossException e) {
                     writeNonFiniteReport(e);
                     throw e;
+                } catch (RuntimeException e) {
+                    rescue(e);
+                    throw e;
                 }
                 long done = session.stepsDone();
                 smooth = Double.isNaN(smooth) ? res.loss() : 0.9 * smooth + 0.1 * res.loss();
                 double seconds = elapsedBefore + (System.nanoTime() - t0) / 1e9;
-                if (done % logEvery == 0 || done == untilStep) {
+                // Rows and STS windows depend on the step only (not on where a call stops), so a run stopped
+                // and resumed logs exactly what an uninterrupted one logs; the STS window state is checkpointed.
+                boolean last = done == r.getInt("optim.steps");
+                if (done % logEvery == 0 || last) {
                     double sts = Double.NaN;
-                    if (done % Math.max(logEvery, stsWindow()) == 0 || done == untilStep) {
+                    if (done % Math.max(logEvery, stsWindow()) == 0 || last) {
                         sts = session.stability().score();
                         session.stability().reset();
                     }
@@ -177,6 +272,27 @@ public final class TrainRun implements AutoCloseable {
         }
         checkpoint();
         return session.stepsDone() - start;
+    }
+
+    /**
+     * A step failed for another reason than a non-finite value (say a data file that does not decode): the
+     * session is still at its last completed step, so save it, unless the latest checkpoint already holds it.
+     */
+    private void rescue(RuntimeException cause) {
+        Path last = latestCheckpoint(dir);
+        long saved = -1;
+        if (last != null) {
+            String n = last.getFileName().toString();
+            saved = Long.parseLong(n.substring(5, n.length() - 5));
+        }
+        if (session.stepsDone() > saved && session.stepsDone() > 0) {
+            try {
+                Path f = checkpoint();
+                log.println("saved " + f.getFileName() + " before stopping on: " + cause.getMessage());
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
     }
 
     private int stsWindow() {

@@ -210,7 +210,10 @@ public final class TrainingSession implements AutoCloseable {
 
     private static final double NS = 1e6;
 
-    /** One training step. Throws {@link NonFiniteLossException} (before updating) when a loss is not finite. */
+    /**
+     * One training step. Throws {@link NonFiniteLossException} before anything is updated when a loss term or the
+     * global gradient norm is not finite (the step count, weights, moments and GMM stay those of the last good step).
+     */
     public StepResult step() {
         JniUtils.setGradMode(false);
         long t0 = System.nanoTime();
@@ -219,24 +222,21 @@ public final class TrainingSession implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDManager m = root.newSubManager();
+            long position = loader.position();
             try {
                 Batch batch = loader.next(m);
+                model.reseedDropout(seed * 1_000_037L + step);
                 long t1 = System.nanoTime();
                 double tMatch = 0;
                 double tGmm = 0;
                 Losses losses;
                 long t2;
+                Forward f;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    Forward f = forward(batch, m);
+                    f = forward(batch, m);
                     long tm0 = System.nanoTime();
                     losses = agnosticLoss(f, batch);
                     tMatch = (System.nanoTime() - tm0) / NS;
-                    if (ccdm != null) {
-                        long tg = System.nanoTime();
-                        ccdm.observe(f.out.last().maskEmbed(), losses.assigned);
-                        tGmm += (System.nanoTime() - tg) / NS;
-                    }
-                    recordStability(batch, losses.assigned);
                     boolean cpmNow = recipe.cpmOn() && step >= recipe.getInt("cpm.warmupSteps");
                     if (cpmNow) {
                         cpmLosses(f, batch, losses, m);
@@ -247,17 +247,38 @@ public final class TrainingSession implements AutoCloseable {
                     gc.backward(total);
                 }
                 long t3 = System.nanoTime();
-                double gradNorm = optimiser.step(lr);
+                double gradNorm = optimiser.gradNorm();
+                if (!Double.isFinite(gradNorm)) {
+                    // checked before the update, so parameters and moments stay those of the last good step
+                    throw new NonFiniteLossException(step, "gradient", batch.ids(), Map.of("loss", losses.totalValue,
+                            "loss_agn", losses.agnValue, "loss_vcp", losses.vcpValue, "loss_acp", losses.acpValue,
+                            "loss_pcl", losses.pclValue, "grad_norm", gradNorm));
+                }
+                // the step is good: only now does it change the memory bank, the STS window and the parameters
+                double tObserve = 0;
+                if (ccdm != null) {
+                    long tg = System.nanoTime();
+                    ccdm.observe(f.out.last().maskEmbed(), losses.assigned);
+                    tObserve = (System.nanoTime() - tg) / NS;
+                    tGmm += tObserve;
+                }
+                recordStability(batch, losses.assigned);
+                optimiser.apply(lr, gradNorm);
                 long t4 = System.nanoTime();
                 if (ccdm != null) {
                     long tg = System.nanoTime();
                     ccdm.maybeUpdate(step + 1);
                     tGmm += (System.nanoTime() - tg) / NS;
                 }
-                double forwardMs = (t2 - t1) / NS - tMatch - tGmm;
-                Timings timings = new Timings((t1 - t0) / NS, forwardMs, tMatch, tGmm, (t3 - t2) / NS, (t4 - t3) / NS);
+                // gmm: observing the bank and the EM update; optimiser: the norm check and the AdamW update
+                Timings timings = new Timings((t1 - t0) / NS, (t2 - t1) / NS - tMatch, tMatch, tGmm,
+                        (t3 - t2) / NS, (t4 - t3) / NS - tObserve);
                 result = new StepResult(step, losses.totalValue, losses.agnValue, losses.vcpValue, losses.acpValue,
                         losses.pclValue, lr, gradNorm, timings);
+            } catch (NonFiniteLossException e) {
+                optimiser.zeroGradients();
+                loader.seek(position); // a failed step consumes nothing: the session stays at the last good step
+                throw e;
             } finally {
                 m.close();
             }
@@ -336,6 +357,12 @@ public final class TrainingSession implements AutoCloseable {
         NDArray sum = null;
         Matching lastMatch = null;
         for (LayerOutput layer : layers) {
+            // non-finite outputs would reach the matcher as NaN costs: report them as a non-finite l_agn instead
+            double check = layer.classLogits().sum().getFloat() + layer.maskLogits().sum().getFloat();
+            if (!Double.isFinite(check)) {
+                throw new NonFiniteLossException(step, "loss_agn", batch.ids(), Map.of("loss_agn", Double.NaN,
+                        "outputs_sum", check));
+            }
             Matching match = matcher.match(layer.classLogits(), layer.maskLogits(), f.targets);
             LossTerms terms = criterion.layerLoss(layer.classLogits(), layer.maskLogits(), f.targets, match);
             sum = sum == null ? terms.total() : sum.add(terms.total());

@@ -30,6 +30,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!java.util.List.of("train", "val", "test").contains(split)) {
+            throw new Main.BadInput("--split: found \"" + split + "\", expected train, val or test");
+        }
         Path ck = TrainRun.latestCheckpoint(run);
         if (ck == null) {
             throw new Main.BadInput("--run " + run + ": found no checkpoint, expected a run folder written by train");

@@ -49,6 +49,8 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("cpm: " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            // what was expected: the command's synopsis (its options and parameters)
+            err.print("expected: " + ex.getCommandLine().getHelp().synopsis(0));
             err.println("(see " + ex.getCommandLine().getCommandName() + " --help)");
             return 2;
         });

@@ -60,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainRun run;
         if (resume) {
             if (out == null) {
-                throw new Main.BadInput("--resume needs --out DIR, the run folder to continue");
+                throw new Main.BadInput("--resume: found no --out, expected --out DIR, the run folder to continue");
             }
             run = TrainRun.resume(out, Cli.err());
         } else {

@@ -16,6 +16,12 @@ final class ExitGuard {
                     + "|(?:java\\s*\\.\\s*lang\\s*\\.\\s*)?Runtime\\s*\\.\\s*getRuntime\\s*\\(\\s*\\)\\s*\\.\\s*(?:exit|halt))"
                     + "\\s*\\(");
     static final String REPLACEMENT = "cpm.repl.Session.exit(";
+    /** Method references ({@code System::exit}, {@code Runtime.getRuntime()::halt}) escape the call pattern. */
+    private static final Pattern EXIT_REF = Pattern.compile(
+            "(?<![\\w$.])(?:(?:java\\s*\\.\\s*lang\\s*\\.\\s*)?System\\s*::\\s*exit"
+                    + "|(?:java\\s*\\.\\s*lang\\s*\\.\\s*)?Runtime\\s*\\.\\s*getRuntime\\s*\\(\\s*\\)\\s*::\\s*(?:exit|halt))"
+                    + "(?![\\w$])");
+    static final String REF_REPLACEMENT = "cpm.repl.Session::exit";
 
     private ExitGuard() {
     }
@@ -24,12 +30,16 @@ final class ExitGuard {
         if (!src.contains("exit") && !src.contains("halt")) {
             return src;
         }
+        return replace(replace(src, EXIT, REPLACEMENT), EXIT_REF, REF_REPLACEMENT);
+    }
+
+    private static String replace(String src, Pattern pattern, String replacement) {
         String code = maskLiteralsAndComments(src);
-        Matcher m = EXIT.matcher(code);
+        Matcher m = pattern.matcher(code);
         StringBuilder out = new StringBuilder();
         int last = 0;
         while (m.find()) {
-            out.append(src, last, m.start()).append(REPLACEMENT);
+            out.append(src, last, m.start()).append(replacement);
             last = m.end();
         }
         return last == 0 ? src : out.append(src.substring(last)).toString();

@@ -1,0 +1,63 @@
+package cpm.cli;
+
+import cpm.dsl.Presets;
+import cpm.dsl.Recipe;
+import cpm.dsl.RecipeJson;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Small recipes and an in-process {@code ./cpm} for the CLI reliability tests. */
+final class CliFixtures {
+
+    private CliFixtures() {
+    }
+
+    /** The tiny preset at 64 px, batch 2, every CPM loss on from step 0, GMM refitted every 2 steps. */
+    static Recipe quick(int steps) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("optim.steps", steps);
+        m.put("optim.warmupSteps", 1);
+        m.put("optim.batchSize", 2);
+        m.put("image.size", 64);
+        m.put("data.trainItems", 8);
+        m.put("data.testItems", 2);
+        m.put("eval.maxItems", 2);
+        m.put("run.checkpointInterval", 4);
+        m.put("run.logInterval", 2);
+        m.put("run.threads", 1);
+        m.put("run.pictures", 1);
+        m.put("classifier.updateInterval", 2);
+        m.put("cpm.warmupSteps", 0);
+        m.put("decoder.dropout", 0.1);
+        m.put("classifier.bankSize", 8); // the FIFO wraps within a few steps: resume must keep its order
+        return Presets.get("tiny").with(m);
+    }
+
+    static Path writeRecipe(Path file, Recipe r) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, RecipeJson.toJson(r));
+        return file;
+    }
+
+    /** The result of one in-process command line. */
+    record Result(int code, String out, String err) {
+    }
+
+    static Result cpm(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Main.run(args, o, e);
+        }
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
