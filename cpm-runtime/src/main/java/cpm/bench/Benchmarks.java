@@ -84,6 +84,7 @@ public final class Benchmarks {
 
     /** The machine's ceiling: a 512 x 512 float32 product in libtorch, median of 60 after 10 warm-up. */
     public double matmul(int threads) {
+        ai.djl.engine.Engine.getInstance();      // loads libtorch before the JNI call
         JniUtils.setNumThreads(threads);
         int n = 512;
         double[] ms = new double[60];
