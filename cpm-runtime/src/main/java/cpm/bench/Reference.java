@@ -45,13 +45,13 @@ public final class Reference {
     }
 
     /** Median step time and split of the PyTorch model for a recipe (its resolved JSON is passed on). */
-    public List<BenchRow> trainStep(Recipe r, int threads, int warmup, int steps) throws IOException {
+    public List<BenchRow> trainStep(Recipe r, int threads, int warmup, int steps, int classes) throws IOException {
         Path json = Files.createTempFile("cpm-bench-recipe", ".json");
         try {
             Files.writeString(json, RecipeJson.toJson(r));
             return run(List.of(dir.resolve("train_step_ref.py").toString(), "--recipe", json.toString(),
                     "--threads", String.valueOf(threads), "--warmup", String.valueOf(warmup), "--steps",
-                    String.valueOf(steps)), 900);
+                    String.valueOf(steps), "--classes", String.valueOf(classes)), 900);
         } finally {
             Files.deleteIfExists(json);
         }

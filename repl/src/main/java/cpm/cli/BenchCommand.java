@@ -36,6 +36,10 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
             description = "Python with torch and scipy for the references (default /usr/bin/python3)")
     Path python = Path.of("/usr/bin/python3");
 
+    @Option(names = "--only", split = ",", paramLabel = "SECTION[,SECTION...]",
+            description = "run only these sections: matmul, train, eval, hungarian, gmm, memory (default all)")
+    java.util.Set<String> only = new java.util.LinkedHashSet<>();
+
     @Option(names = "--no-reference", description = "skip the Python references")
     boolean noReference;
 
@@ -45,6 +49,11 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         for (int t : threads) {
             if (t < 1 || t > 1024) {
                 throw new Main.BadInput("--threads: found " + t + ", expected 1..1024");
+            }
+        }
+        for (String s : only) {
+            if (!Benchmarks.SECTIONS.contains(s)) {
+                throw new Main.BadInput("--only: found \"" + s + "\", expected one of " + Benchmarks.SECTIONS);
             }
         }
         Reference ref = null;
@@ -58,7 +67,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
                 ref = new Reference(python, dir);
             }
         }
-        Benchmarks b = new Benchmarks(Benchmarks.Options.defaults(threads, longRun, ref), o);
+        Benchmarks b = new Benchmarks(Benchmarks.Options.defaults(threads, longRun, ref, only), o);
         o.println(String.format("  %-20s %12s %-6s %s", "name", "value", "unit", "detail"));
         List<BenchRow> rows = b.runAll();
         StringBuilder csv = new StringBuilder("name,unit,value,detail\n");
