@@ -67,7 +67,8 @@ class Conv:
 
 
 class GroupNorm:
-    """cpm.nn.Norm.groupNorm: written from primitives as in the toolkit (DJL has no GroupNorm op)."""
+    """cpm.nn.Norm.groupNorm as the toolkit computes it (DJL has no GroupNorm op): the fused layer norm over the
+    (N, G, C/G*H*W) view with unit weight and zero bias, then the per-channel affine."""
 
     def __init__(self, p, name, c):
         self.g = p.add(name + ".gamma", (c,), "ones")
@@ -77,10 +78,8 @@ class GroupNorm:
     def __call__(self, x):
         s = x.shape
         g = x.reshape(s[0], self.groups, -1)
-        mean = g.mean(2, keepdim=True)
-        centred = g - mean
-        var = centred.square().mean(2, keepdim=True)
-        normed = (centred / (var + 1e-5).sqrt()).reshape(s)
+        per = g.shape[2]
+        normed = F.layer_norm(g, (per,), torch.ones(per), torch.zeros(per), 1e-5).reshape(s)
         return normed * self.g.reshape(1, -1, 1, 1) + self.b.reshape(1, -1, 1, 1)
 
 
@@ -419,6 +418,20 @@ class Gmm:
         return self.mu[c][comp] + self.rng.standard_normal((n, self.D)) * np.sqrt(self.var[c][comp])
 
 
+def bilinear_matrix(n_in, n_out):
+    """(in, out) weights of 1-D bilinear resizing (align_corners=False), as libtorch's interpolate."""
+    r = torch.zeros(n_in, n_out)
+    scale = n_in / n_out
+    for o in range(n_out):
+        src = max(0.0, scale * (o + 0.5) - 0.5)
+        i0 = int(src)
+        i1 = i0 + 1 if i0 < n_in - 1 else i0
+        l1 = src - i0
+        r[i0, o] += 1 - l1
+        r[i1, o] += l1
+    return r
+
+
 def normalise(x):
     return x / (x.square().sum(-1, keepdim=True) + 1e-12).sqrt()
 
@@ -705,11 +718,14 @@ class Session:
 
     def pcl(self, am, ua, pix, labels, cls, valid):
         b, k, t, f = am.shape
-        da = ua.shape[1]
-        ua = bilinear(ua, t, f)
+        da, ut, uf = ua.shape[1:]
         s = am.detach().sigmoid().reshape(b, k, t * f)
         binm = (s > s.mean(2, keepdim=True)).float()
-        pooled = binm.matmul(ua.reshape(b, da, t * f).transpose(1, 2)) / binm.sum(2, keepdim=True).clamp(min=1)
+        # as cpm.prompting.PromptContrastiveLearning.anchorFeatures: the binary masks go down to u_a's grid
+        # through the bilinear matrices (resize is linear) instead of u_a going up to t x f
+        small = bilinear_matrix(ut, t).matmul(binm.reshape(b * k, t, f)).matmul(bilinear_matrix(uf, f).t())
+        pooled = small.reshape(b, k, ut * uf).matmul(ua.reshape(b, da, ut * uf).transpose(1, 2)) \
+            / binm.sum(2, keepdim=True).clamp(min=1)
         counts = binm.sum(2).numpy()
         anchors = [(i, j) for i in range(b) for j in range(k) if valid[i, j] > 0 and counts[i, j] > 0]
         hw = labels.shape[1] * labels.shape[2]

@@ -1,15 +1,11 @@
 package cpm.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import cpm.nn.Weights;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +16,10 @@ import java.util.Map;
  * with DJL's Trainer because the state must be explicit for exact checkpoints, live in the long-lived manager
  * (DJL's Adam creates it lazily, which breaks per-step scopes), and be updated in place with grad mode off.
  *
- * <p>The moments of all parameters live in two flat buffers, so the moment updates, the norm and the step size are
- * a dozen engine calls instead of a dozen per parameter (the per-call overhead dominated the optimiser's time,
- * bench/NOTES.md); what remains per parameter is reading its gradient, subtracting its slice of the step, the
- * decay and zeroing the gradient. {@link #state()} gives per-parameter views of the flat buffers.
+ * <p>Per parameter on purpose: a version with all moments in two flat buffers (a dozen engine calls in all
+ * instead of a dozen per parameter) measured slower on the tiny model (28 vs 23 ms CPU for 240 tensors, 1.25 M
+ * values): the update is bound by memory traffic, not by call overhead, and per-parameter temporaries stay in
+ * cache while flat ones stream 5 MB per pass (bench/NOTES.md).
  */
 public final class AdamW {
 
@@ -34,14 +30,6 @@ public final class AdamW {
     private final double eps = 1e-8;
     private final double weightDecay;
     private final double clip;
-    private final List<String> names = new ArrayList<>();
-    private final NDArray[] params;
-    private final double[] multiplier;      // the group's learning-rate multiplier of each parameter
-    private final long[] splitPoints;       // start offsets of parameters 1..n-1 in the flat buffers
-    private final NDArray mFlat;
-    private final NDArray vFlat;
-    private final NDArray lrScale;          // per element multiplier, or null when every group has the same one
-    private final double commonMultiplier;
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
     private long t;
@@ -56,47 +44,9 @@ public final class AdamW {
         this.clip = clip;
         this.groupLr = groupLr;
         NDManager mgr = weights.manager();
-        Map<String, NDArray> trainable = weights.trainable();
-        Map<String, Weights.Entry> entries = weights.entries();
-        int n = trainable.size();
-        this.params = new NDArray[n];
-        this.multiplier = new double[n];
-        this.splitPoints = new long[Math.max(0, n - 1)];
-        long total = 0;
-        int i = 0;
-        boolean same = true;
-        for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
-            names.add(e.getKey());
-            params[i] = e.getValue();
-            multiplier[i] = groupLr.getOrDefault(entries.get(e.getKey()).group(), 1.0);
-            same &= multiplier[i] == multiplier[0];
-            if (i > 0) {
-                splitPoints[i - 1] = total;
-            }
-            total += e.getValue().size();
-            i++;
-        }
-        this.commonMultiplier = n == 0 ? 1.0 : multiplier[0];
-        this.mFlat = mgr.zeros(new ai.djl.ndarray.types.Shape(total));
-        this.vFlat = mgr.zeros(new ai.djl.ndarray.types.Shape(total));
-        if (same) {
-            this.lrScale = null;
-        } else {
-            float[] scale = new float[(int) total];
-            long off = 0;
-            for (int k = 0; k < n; k++) {
-                java.util.Arrays.fill(scale, (int) off, (int) (off + params[k].size()), (float) multiplier[k]);
-                off += params[k].size();
-            }
-            this.lrScale = mgr.create(scale);
-        }
-        long off = 0;
-        for (int k = 0; k < n; k++) {
-            long size = params[k].size();
-            NDIndex slice = new NDIndex().addSliceDim(off, off + size);
-            m.put(names.get(k), mFlat.get(slice).reshape(params[k].getShape()));
-            v.put(names.get(k), vFlat.get(slice).reshape(params[k].getShape()));
-            off += size;
+        for (Map.Entry<String, NDArray> e : weights.trainable().entrySet()) {
+            m.put(e.getKey(), mgr.zeros(e.getValue().getShape()));
+            v.put(e.getKey(), mgr.zeros(e.getValue().getShape()));
         }
     }
 
@@ -109,43 +59,41 @@ public final class AdamW {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDManager tmp = weights.manager().newSubManager()) {
-            int n = params.length;
-            if (n == 0) {
-                t++;
-                return 0;
+            Map<String, NDArray> params = weights.trainable();
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            double sq = 0;
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray g = e.getValue().getGradient();
+                g.attach(tmp);
+                grads.put(e.getKey(), g);
             }
-            NDArray[] grads = new NDArray[n];
-            NDList flat = new NDList(n);
-            for (int i = 0; i < n; i++) {
-                grads[i] = params[i].getGradient();
-                grads[i].attach(tmp);
-                flat.add(grads[i].reshape(-1));
+            if (!grads.isEmpty()) {
+                NDArray[] norms = grads.values().stream().map(g -> g.square().sum()).toArray(NDArray[]::new);
+                sq = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(norms)).sum().getFloat();
             }
-            NDArray g = n == 1 ? flat.get(0) : NDArrays.concat(flat);
-            double norm = Math.sqrt(g.square().sum().getFloat());
+            double norm = Math.sqrt(sq);
             double scale = clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0;
             t++;
             double bc1 = 1 - Math.pow(beta1, t);
             double bc2 = 1 - Math.pow(beta2, t);
-            if (scale != 1.0) {
-                g = g.mul((float) scale);
-            }
-            mFlat.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-            vFlat.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-            NDArray denom = vFlat.div((float) bc2).sqrt().addi((float) eps);
-            NDArray delta = mFlat.div(denom);
-            if (lrScale == null) {
-                delta.muli((float) (lr * commonMultiplier / bc1));
-            } else {
-                delta.muli(lrScale).muli((float) (lr / bc1));
-            }
-            NDList pieces = n == 1 ? new NDList(delta) : delta.split(splitPoints);
-            for (int i = 0; i < n; i++) {
-                NDArray p = params[i];
-                if (weightDecay > 0 && p.getShape().dimension() > 1) {
-                    p.muli((float) (1 - lr * multiplier[i] * weightDecay));
+            Map<String, Weights.Entry> entries = weights.entries();
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                String name = e.getKey();
+                NDArray p = e.getValue();
+                NDArray g = grads.get(name);
+                if (scale != 1.0) {
+                    g = g.mul((float) scale);
                 }
-                p.subi(pieces.get(i).reshape(p.getShape()));
+                NDArray mi = m.get(name);
+                NDArray vi = v.get(name);
+                mi.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+                vi.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+                double glr = lr * groupLr.getOrDefault(entries.get(name).group(), 1.0);
+                if (weightDecay > 0 && p.getShape().dimension() > 1) {
+                    p.muli((float) (1 - glr * weightDecay));
+                }
+                NDArray denom = vi.div((float) bc2).sqrt().addi((float) eps);
+                p.subi(mi.div(denom).muli((float) (glr / bc1)));
                 JniUtils.zeroGrad((PtNDArray) p);
             }
             return norm;
@@ -158,7 +106,7 @@ public final class AdamW {
         return t;
     }
 
-    /** The optimiser state by name ("m/<param>", "v/<param>"): views of the flat moments, for checkpoints. */
+    /** The optimiser state by name ("m/<param>", "v/<param>"), for checkpoints. */
     public Map<String, NDArray> state() {
         Map<String, NDArray> s = new LinkedHashMap<>();
         m.forEach((k, a) -> s.put("m/" + k, a));
@@ -172,6 +120,6 @@ public final class AdamW {
 
     /** Names of the parameters the optimiser updates. */
     public List<String> parameterNames() {
-        return List.copyOf(names);
+        return List.copyOf(m.keySet());
     }
 }

@@ -110,14 +110,12 @@ public final class LinearAssignment {
         int[] col4row = new int[n];
         int[] row4col = new int[m];
         int[] remaining = new int[m];
-        boolean[] rowSeen = new boolean[n];
-        boolean[] colSeen = new boolean[m];
+        int[] rowSeen = new int[n];        // == cur + 1 when reached in the search for row cur (no clearing)
+        int[] colSeen = new int[m];
         java.util.Arrays.fill(col4row, -1);
         java.util.Arrays.fill(row4col, -1);
         for (int cur = 0; cur < n; cur++) {
-            java.util.Arrays.fill(dist, Double.POSITIVE_INFINITY);
-            java.util.Arrays.fill(rowSeen, false);
-            java.util.Arrays.fill(colSeen, false);
+            int stamp = cur + 1;
             int left = m;
             for (int k = 0; k < m; k++) {
                 remaining[k] = m - 1 - k;  // scanned from the end: the lowest index wins ties
@@ -125,8 +123,9 @@ public final class LinearAssignment {
             double minVal = 0;
             int i = cur;
             int sink = -1;
+            boolean first = true;          // the first scan sets every column's distance (no infinity fill)
             while (sink < 0) {
-                rowSeen[i] = true;
+                rowSeen[i] = stamp;
                 int index = -1;
                 double lowest = Double.POSITIVE_INFINITY;
                 double base = minVal - u[i];
@@ -134,7 +133,7 @@ public final class LinearAssignment {
                 for (int k = 0; k < left; k++) {
                     int j = remaining[k];
                     double r = base + a[off + j] - v[j];
-                    if (r < dist[j]) {
+                    if (first || r < dist[j]) {
                         path[j] = i;
                         dist[j] = r;
                     }
@@ -144,6 +143,7 @@ public final class LinearAssignment {
                         index = k;
                     }
                 }
+                first = false;
                 minVal = lowest;
                 int j = remaining[index];
                 if (row4col[j] < 0) {
@@ -151,17 +151,17 @@ public final class LinearAssignment {
                 } else {
                     i = row4col[j];
                 }
-                colSeen[j] = true;
+                colSeen[j] = stamp;
                 remaining[index] = remaining[--left];
             }
             u[cur] += minVal;
             for (int r = 0; r < n; r++) {
-                if (rowSeen[r] && r != cur) {
+                if (rowSeen[r] == stamp && r != cur) {
                     u[r] += minVal - dist[col4row[r]];
                 }
             }
             for (int c = 0; c < m; c++) {
-                if (colSeen[c]) {
+                if (colSeen[c] == stamp) {
                     v[c] -= minVal - dist[c];
                 }
             }
