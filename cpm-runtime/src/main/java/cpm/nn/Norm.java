@@ -46,16 +46,22 @@ public final class Norm {
         return BatchNorm.batchNorm(x, runningMean, runningVar, gamma, beta, 1, 0.1f, 1e-5f, update).singletonOrThrow();
     }
 
-    /** Group norm over (C/G, H, W) of each group, then a per-channel affine. */
+    /**
+     * Group norm over (C/G, H, W) of each group, then a per-channel affine. The normalisation is the engine's
+     * fused layer norm over the (N, G, C/G*H*W) view (unit weight, zero bias): one kernel forward and backward
+     * instead of seven elementwise passes each way (bench/NOTES.md); the same (x - mean) / sqrt(var + eps).
+     */
     public static NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta, float eps) {
         Shape s = x.getShape();
         long n = s.get(0);
         long c = s.get(1);
         NDArray g = x.reshape(n, groups, -1);
-        NDArray mean = g.mean(new int[] {2}, true);
-        NDArray centred = g.sub(mean);
-        NDArray var = centred.square().mean(new int[] {2}, true);
-        NDArray normed = centred.div(var.add(eps).sqrt()).reshape(s);
+        long per = g.getShape().get(2);
+        ai.djl.ndarray.NDManager m = x.getManager();
+        NDArray one = m.ones(new Shape(per));
+        NDArray zero = m.zeros(new Shape(per));
+        NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(g, new Shape(per), one, zero, eps).singletonOrThrow()
+                .reshape(s);
         Shape bshape = new Shape(1, c, 1, 1);
         return normed.mul(gamma.reshape(bshape)).add(beta.reshape(bshape));
     }

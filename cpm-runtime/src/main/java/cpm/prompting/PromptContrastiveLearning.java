@@ -130,6 +130,11 @@ public final class PromptContrastiveLearning {
      * Eq. 7: anchors f(k) by masked average pooling of u_a (resized to the masks' T x F) under the saliency
      * binarised at its mean.
      *
+     * <p>Bilinear resizing is linear, resize(u_a) = R u_a with R = R_t (x) R_f separable, so the pooled sum
+     * bin . resize(u_a) equals (bin R) . u_a: the detached binary masks are brought down to u_a's grid by two
+     * small matrix products instead of bringing u_a (with its gradient) up to T x F, which cost a 50 MB
+     * activation and a slow interpolation backward per step (bench/NOTES.md). Same values up to float rounding.
+     *
      * @return {(B, K, Da) anchors, (B, K) number of salient bins}
      */
     static NDArray[] anchorFeatures(NDArray audioMaskLogits, NDArray audioFeatureMap) {
@@ -138,17 +143,45 @@ public final class PromptContrastiveLearning {
         long k = ms.get(1);
         long t = ms.get(2);
         long f = ms.get(3);
-        long da = audioFeatureMap.getShape().get(1);
-        NDArray ua = audioFeatureMap;
-        if (ua.getShape().get(2) != t || ua.getShape().get(3) != f) {
-            ua = ua.getNDArrayInternal().interpolation(new long[] {t, f}, 1, false);
-        }
+        Shape us = audioFeatureMap.getShape();
+        long da = us.get(1);
+        long ut = us.get(2);
+        long uf = us.get(3);
         NDArray s = Activation.sigmoid(audioMaskLogits.stopGradient());
         NDArray flat = s.reshape(b, k, t * f);
-        NDArray bin = flat.gt(flat.mean(new int[] {2}, true)).toType(ua.getDataType(), false);
-        NDArray sum = bin.matMul(ua.reshape(b, da, t * f).transpose(0, 2, 1));
+        NDArray bin = flat.gt(flat.mean(new int[] {2}, true)).toType(audioFeatureMap.getDataType(), false);
         NDArray count = bin.sum(new int[] {2}, true);
+        NDArray pooledBin = bin;
+        if (ut != t || uf != f) {
+            NDManager m = audioMaskLogits.getManager();
+            NDArray rtT = m.create(bilinearMatrix(ut, t), new Shape(ut, t)).toType(audioFeatureMap.getDataType(), false);
+            NDArray rf = m.create(bilinearMatrix(uf, f), new Shape(uf, f)).transpose().toType(
+                    audioFeatureMap.getDataType(), false);
+            // (B*K, T, F) -> R_t^T . bin . R_f = (B*K, T', F')
+            pooledBin = rtT.matMul(bin.reshape(b * k, t, f)).matMul(rf).reshape(b, k, ut * uf);
+        }
+        NDArray sum = pooledBin.matMul(audioFeatureMap.reshape(b, da, ut * uf).transpose(0, 2, 1));
         return new NDArray[] {sum.div(count.maximum(Scalars.of(1))), count.squeeze(2)};
+    }
+
+    /**
+     * The (in x out) matrix of 1-D bilinear resizing from {@code in} to {@code out} samples as libtorch's
+     * interpolate computes it (align_corners = false, no scale factor): output o reads src = (o + 0.5) in/out
+     * - 0.5 (clamped at 0) with weight 1 - l at floor(src) and l at the next sample (the last one repeats).
+     * Entry [i][o] is the weight of input i in output o.
+     */
+    static float[] bilinearMatrix(long in, long out) {
+        float[] r = new float[(int) (in * out)];
+        double scale = (double) in / out;
+        for (int o = 0; o < out; o++) {
+            double src = Math.max(0.0, scale * (o + 0.5) - 0.5);
+            int i0 = (int) src;
+            int i1 = i0 < in - 1 ? i0 + 1 : i0;
+            double l1 = src - i0;
+            r[(int) (i0 * out + o)] += (float) (1 - l1);
+            r[(int) (i1 * out + o)] += (float) l1;
+        }
+        return r;
     }
 
     /**

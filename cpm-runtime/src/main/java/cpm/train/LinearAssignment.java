@@ -2,7 +2,8 @@ package cpm.train;
 
 /**
  * Dense rectangular linear assignment: the Hungarian method with row and column potentials in the
- * Jonker-Volgenant shortest-augmenting-path form, O(n^2 m) for n = min(rows, cols), m = max.
+ * shortest-augmenting-path form (Jonker-Volgenant, as Crouse 2016 / scipy), O(n^2 m) for n = min(rows, cols),
+ * m = max.
  *
  * <p>Hand-written because neither DJL nor EJML offers an assignment solver, the matrices in set matching are
  * small (queries x targets, about 100 x 10), and Mask2Former's matcher relies on scipy's exact
@@ -30,23 +31,37 @@ public final class LinearAssignment {
             return new int[0];
         }
         int cols = cost[0].length;
+        boolean transpose = rows > cols;
+        int n = transpose ? cols : rows;
+        int m = transpose ? rows : cols;
+        // one pass: check, copy (transposed so that rows <= columns) and find the range of the finite costs
+        double[] a = new double[n * m];
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
+        boolean forbidden = false;
         for (int i = 0; i < rows; i++) {
-            if (cost[i].length != cols) {
-                throw new IllegalArgumentException("cost matrix row " + i + " has " + cost[i].length
+            double[] row = cost[i];
+            if (row.length != cols) {
+                throw new IllegalArgumentException("cost matrix row " + i + " has " + row.length
                         + " columns, expected " + cols + " (a rectangular matrix)");
             }
             for (int j = 0; j < cols; j++) {
-                double c = cost[i][j];
-                if (Double.isNaN(c) || c == Double.NEGATIVE_INFINITY) {
+                double c = row[j];
+                if (c < min) {
+                    min = c;
+                }
+                if (c > max) {
+                    if (c == Double.POSITIVE_INFINITY) {
+                        forbidden = true;
+                    } else {
+                        max = c;
+                    }
+                }
+                if (!(c > Double.NEGATIVE_INFINITY)) {         // NaN or -Infinity
                     throw new IllegalArgumentException("cost[" + i + "][" + j + "] = " + c
                             + ", expected a finite number or +Infinity (forbidden)");
                 }
-                if (c != Double.POSITIVE_INFINITY) {
-                    min = Math.min(min, c);
-                    max = Math.max(max, c);
-                }
+                a[transpose ? j * m + i : i * m + j] = c;
             }
         }
         int[] result = new int[rows];
@@ -54,17 +69,14 @@ public final class LinearAssignment {
         if (cols == 0 || min == Double.POSITIVE_INFINITY) {
             return result;
         }
-        // A forbidden pair costs more than the spread of any assignment of finite pairs.
-        int pairs = Math.min(rows, cols);
-        double big = max + (max - min + 1.0) * (pairs + 1);
-        boolean transpose = rows > cols;
-        int n = transpose ? cols : rows;
-        int m = transpose ? rows : cols;
-        double[][] a = new double[n][m];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < m; j++) {
-                double c = transpose ? cost[j][i] : cost[i][j];
-                a[i][j] = c == Double.POSITIVE_INFINITY ? big : c;
+        if (forbidden) {
+            // A forbidden pair costs more than the spread of any assignment of finite pairs.
+            int pairs = Math.min(rows, cols);
+            double big = max + (max - min + 1.0) * (pairs + 1);
+            for (int k = 0; k < a.length; k++) {
+                if (a[k] == Double.POSITIVE_INFINITY) {
+                    a[k] = big;
+                }
             }
         }
         int[] rowOfCol = solveWide(a, n, m);
@@ -82,57 +94,89 @@ public final class LinearAssignment {
         return result;
     }
 
-    /** n <= m: assigns every row; returns for each column its row or -1. Potentials u (rows), v (columns). */
-    private static int[] solveWide(double[][] a, int n, int m) {
-        double[] u = new double[n + 1];
-        double[] v = new double[m + 1];
-        int[] p = new int[m + 1];      // p[j]: row (1-based) matched to column j; column 0 is the virtual root
-        int[] way = new int[m + 1];
-        double[] minv = new double[m + 1];
-        boolean[] used = new boolean[m + 1];
-        for (int i = 1; i <= n; i++) {
-            p[0] = i;
-            int j0 = 0;
-            java.util.Arrays.fill(minv, Double.POSITIVE_INFINITY);
-            java.util.Arrays.fill(used, false);
-            do {
-                used[j0] = true;
-                int i0 = p[j0];
-                double delta = Double.POSITIVE_INFINITY;
-                int j1 = -1;
-                for (int j = 1; j <= m; j++) {
-                    if (!used[j]) {
-                        double cur = a[i0 - 1][j - 1] - u[i0] - v[j];
-                        if (cur < minv[j]) {
-                            minv[j] = cur;
-                            way[j] = j0;
-                        }
-                        if (minv[j] < delta) {
-                            delta = minv[j];
-                            j1 = j;
-                        }
+    /**
+     * n <= m: assigns every row; returns for each column its row or -1. Shortest augmenting paths with row and
+     * column potentials (Crouse 2016, the method of scipy's linear_sum_assignment): each row's Dijkstra search
+     * scans only the columns not yet reached, and the potentials are updated once per augmentation rather than at
+     * every step of the search (bench/NOTES.md). Ties go to an unassigned column, else to the lowest index.
+     *
+     * @param a n x m costs, row-major
+     */
+    private static int[] solveWide(double[] a, int n, int m) {
+        double[] u = new double[n];
+        double[] v = new double[m];
+        double[] dist = new double[m];     // shortest path cost from the current row to each column
+        int[] path = new int[m];           // the row from which each column was reached
+        int[] col4row = new int[n];
+        int[] row4col = new int[m];
+        int[] remaining = new int[m];
+        int[] rowSeen = new int[n];        // == cur + 1 when reached in the search for row cur (no clearing)
+        int[] colSeen = new int[m];
+        java.util.Arrays.fill(col4row, -1);
+        java.util.Arrays.fill(row4col, -1);
+        for (int cur = 0; cur < n; cur++) {
+            int stamp = cur + 1;
+            int left = m;
+            for (int k = 0; k < m; k++) {
+                remaining[k] = m - 1 - k;  // scanned from the end: the lowest index wins ties
+            }
+            double minVal = 0;
+            int i = cur;
+            int sink = -1;
+            boolean first = true;          // the first scan sets every column's distance (no infinity fill)
+            while (sink < 0) {
+                rowSeen[i] = stamp;
+                int index = -1;
+                double lowest = Double.POSITIVE_INFINITY;
+                double base = minVal - u[i];
+                int off = i * m;
+                for (int k = 0; k < left; k++) {
+                    int j = remaining[k];
+                    double r = base + a[off + j] - v[j];
+                    if (first || r < dist[j]) {
+                        path[j] = i;
+                        dist[j] = r;
+                    }
+                    double d = dist[j];
+                    if (d < lowest || (d == lowest && row4col[j] < 0)) {
+                        lowest = d;
+                        index = k;
                     }
                 }
-                for (int j = 0; j <= m; j++) {
-                    if (used[j]) {
-                        u[p[j]] += delta;
-                        v[j] -= delta;
-                    } else {
-                        minv[j] -= delta;
-                    }
+                first = false;
+                minVal = lowest;
+                int j = remaining[index];
+                if (row4col[j] < 0) {
+                    sink = j;
+                } else {
+                    i = row4col[j];
                 }
-                j0 = j1;
-            } while (p[j0] != 0);
-            do {
-                int j1 = way[j0];
-                p[j0] = p[j1];
-                j0 = j1;
-            } while (j0 != 0);
+                colSeen[j] = stamp;
+                remaining[index] = remaining[--left];
+            }
+            u[cur] += minVal;
+            for (int r = 0; r < n; r++) {
+                if (rowSeen[r] == stamp && r != cur) {
+                    u[r] += minVal - dist[col4row[r]];
+                }
+            }
+            for (int c = 0; c < m; c++) {
+                if (colSeen[c] == stamp) {
+                    v[c] -= minVal - dist[c];
+                }
+            }
+            int j = sink;
+            while (true) {
+                int r = path[j];
+                row4col[j] = r;
+                int prev = col4row[r];
+                col4row[r] = j;
+                j = prev;
+                if (r == cur) {
+                    break;
+                }
+            }
         }
-        int[] rowOfCol = new int[m];
-        for (int j = 1; j <= m; j++) {
-            rowOfCol[j - 1] = p[j] - 1;
-        }
-        return rowOfCol;
+        return row4col;
     }
 }

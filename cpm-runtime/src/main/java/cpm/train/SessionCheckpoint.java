@@ -93,14 +93,18 @@ public final class SessionCheckpoint {
                 + ", expected a count >= 0");
     }
 
-    private static void copyInto(NDArray target, Checkpoint.Tensor t, Path file, String name) {
+    /** Writes a saved tensor into {@code target} in place (the optimiser's moments are views of flat buffers). */
+    static void copyInto(NDArray target, Checkpoint.Tensor t, Path file, String name) {
         long[] shape = target.getShape().getShape();
         if (!java.util.Arrays.equals(shape, t.shape())) {
             throw new Checkpoint.CheckpointException(file, "tensor " + name + " has shape "
                     + java.util.Arrays.toString(t.shape()) + ", expected " + java.util.Arrays.toString(shape)
                     + " (from another recipe?)");
         }
-        target.set(java.nio.FloatBuffer.wrap(t.data()));
+        // NDArray.set(Buffer) gives the tensor new storage, which would detach a view from its buffer
+        try (NDArray src = target.getManager().create(t.data(), target.getShape())) {
+            target.set(new ai.djl.ndarray.index.NDIndex("..."), src);
+        }
     }
 
     private static Checkpoint.Tensor tensor(NDArray a) {

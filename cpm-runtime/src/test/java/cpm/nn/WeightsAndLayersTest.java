@@ -61,6 +61,55 @@ class WeightsAndLayersTest {
         }
     }
 
+    /** The group norm written from primitives (the toolkit's earlier form): the reference for values and gradients. */
+    static NDArray groupNormPrimitives(NDArray x, int groups, NDArray gamma, NDArray beta, float eps) {
+        Shape s = x.getShape();
+        NDArray g = x.reshape(s.get(0), groups, -1);
+        NDArray centred = g.sub(g.mean(new int[] {2}, true));
+        NDArray var = centred.square().mean(new int[] {2}, true);
+        NDArray normed = centred.div(var.add(eps).sqrt()).reshape(s);
+        Shape b = new Shape(1, s.get(1), 1, 1);
+        return normed.mul(gamma.reshape(b)).add(beta.reshape(b));
+    }
+
+    @Test
+    void groupNormGradientsMatchPrimitiveForm() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+            float[] xs = new float[2 * 8 * 5 * 4];
+            float[] ws = new float[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = (float) r.nextDouble(-2, 3);
+                ws[i] = (float) r.nextDouble(-1, 1);
+            }
+            float[][] grads = new float[2][];
+            float[][] outs = new float[2][];
+            float[][] gg = new float[2][];
+            for (int v = 0; v < 2; v++) {
+                NDArray x = m.create(xs, new Shape(2, 8, 5, 4));
+                NDArray gamma = m.create(new float[] {1, 2, 0.5f, -1, 1.5f, 0.3f, 1, 2});
+                NDArray beta = m.create(new float[] {0, 1, -1, 0.5f, 0, 0, 2, -2});
+                x.setRequiresGradient(true);
+                gamma.setRequiresGradient(true);
+                try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                    NDArray y = v == 0 ? Norm.groupNorm(x, 4, gamma, beta, 1e-5f)
+                            : groupNormPrimitives(x, 4, gamma, beta, 1e-5f);
+                    outs[v] = y.toFloatArray();
+                    gc.backward(y.mul(m.create(ws, y.getShape())).sum());
+                }
+                grads[v] = x.getGradient().toFloatArray();
+                gg[v] = gamma.getGradient().toFloatArray();
+            }
+            for (int i = 0; i < xs.length; i++) {
+                assertEquals(outs[1][i], outs[0][i], 1e-5);
+                assertEquals(grads[1][i], grads[0][i], 1e-4);
+            }
+            for (int i = 0; i < 8; i++) {
+                assertEquals(gg[1][i], gg[0][i], 1e-4);
+            }
+        }
+    }
+
     @Test
     void fullyMaskedAttentionRowsStayFinite() {
         try (NDManager m = NDManager.newBaseManager()) {

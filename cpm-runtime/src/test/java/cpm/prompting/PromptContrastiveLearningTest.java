@@ -109,6 +109,53 @@ class PromptContrastiveLearningTest {
         }
     }
 
+    /** Eq. 7 the direct way: u_a resized up to the saliency's T x F (engine interpolation), then pooled. */
+    static NDArray pooledByInterpolation(NDArray logits, NDArray ua) {
+        Shape ms = logits.getShape();
+        long b = ms.get(0), k = ms.get(1), t = ms.get(2), f = ms.get(3), da = ua.getShape().get(1);
+        NDArray up = ua.getNDArrayInternal().interpolation(new long[] {t, f}, 1, false);
+        NDArray flat = ai.djl.nn.Activation.sigmoid(logits).reshape(b, k, t * f);
+        NDArray bin = flat.gt(flat.mean(new int[] {2}, true)).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        NDArray sum = bin.matMul(up.reshape(b, da, t * f).transpose(0, 2, 1));
+        return sum.div(bin.sum(new int[] {2}, true).maximum(1f));
+    }
+
+    @Test
+    void poolingOnTheCoarseGridEqualsPoolingTheResizedMap() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+            Shape ls = new Shape(2, 3, 13, 21);
+            Shape us = new Shape(2, 4, 3, 5);
+            float[] logits = new float[(int) ls.size()];
+            float[] ua = new float[(int) us.size()];
+            float[] w = new float[2 * 3 * 4];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = (float) r.nextDouble(-3, 3);
+            }
+            for (int i = 0; i < ua.length; i++) {
+                ua[i] = (float) r.nextDouble(-1, 1);
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) r.nextDouble(-1, 1);
+            }
+            float[][] val = new float[2][];
+            float[][] grad = new float[2][];
+            for (int v = 0; v < 2; v++) {
+                NDArray u = m.create(ua, us);
+                u.setRequiresGradient(true);
+                try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                    NDArray pooled = v == 0 ? PromptContrastiveLearning.anchorFeatures(m.create(logits, ls), u)[0]
+                            : pooledByInterpolation(m.create(logits, ls), u);
+                    val[v] = pooled.toFloatArray();
+                    gc.backward(pooled.mul(m.create(w, pooled.getShape())).sum());
+                }
+                grad[v] = u.getGradient().toFloatArray();
+            }
+            assertArrayEquals(val[1], val[0], 1e-5f);
+            assertArrayEquals(grad[1], grad[0], 1e-5f);
+        }
+    }
+
     @Test
     void pixelSamplingIsBoundedPerClassAndSeeded() {
         try (NDManager m = NDManager.newBaseManager()) {

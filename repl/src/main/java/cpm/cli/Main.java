@@ -19,7 +19,8 @@ import java.io.PrintWriter;
         description = "Class-conditional Prompting Machine (CPM) for audio-visual segmentation: recipes, training, "
                 + "evaluation, ablations, REPL.",
         subcommands = {DescribeCommand.class, DiffCommand.class, TrainCommand.class, EvalCommand.class,
-            SynthCommand.class, DataCommand.class, AblateCommand.class, RunCommand.class, ReplCommand.class})
+            SynthCommand.class, DataCommand.class, AblateCommand.class, RunCommand.class, ReplCommand.class,
+            BenchCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "print stack traces")

@@ -1,0 +1,450 @@
+package cpm.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import cpm.data.Datasets;
+import cpm.dsl.Presets;
+import cpm.dsl.Recipe;
+import cpm.prompting.Ccdm;
+import cpm.train.LinearAssignment;
+import cpm.train.TrainingSession;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The measurements of {@code ./cpm bench} (bench/README.md says how to read them): training-step time of tiny
+ * and tiny-baseline with its split, evaluation throughput, the assignment solver, the CCDM EM update, the
+ * machine's matmul ceiling against the model's own arithmetic rate, and resident memory over a long run.
+ * Everything random is seeded; timings are medians, because the machine is shared.
+ */
+public final class Benchmarks {
+
+    /** What to run. */
+    public record Options(List<Integer> threads, boolean longRun, int warmup, int steps, int rssSteps,
+                          int rssLongSteps, long seed, Reference reference, java.util.Set<String> only) {
+        /** 5 warm-up and 30 timed steps, memory after 200 (and 2000) steps; reference null: no Python. */
+        public static Options defaults(List<Integer> threads, boolean longRun, Reference reference,
+                java.util.Set<String> only) {
+            return new Options(threads, longRun, 5, 30, 200, 2000, 42, reference, only);
+        }
+
+        boolean runs(String section) {
+            return only == null || only.isEmpty() || only.contains(section);
+        }
+    }
+
+    /** The sections of {@link #runAll()}, in order. */
+    public static final List<String> SECTIONS = List.of("matmul", "train", "eval", "hungarian", "gmm", "memory");
+
+    /** A training-step measurement: the median total and the medians of each part, in ms. */
+    public record StepTiming(String recipe, int threads, int batch, double medianMs, double p90Ms, double meanMs,
+                             double[] partMedians, long flopsPerStep, List<Double> losses, double computeMs,
+                             double cpuMs) {
+        static final String[] PARTS = {"data", "forward", "matching", "gmm", "backward", "optimiser"};
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** CPU time of the calling thread in ns: libtorch with one intra-op thread runs every op on the caller, so
+     * this is the step's own work, unaffected by how many other processes share the cores. */
+    static long cpuNs() {
+        return THREADS.getCurrentThreadCpuTime();
+    }
+
+    private final Options options;
+    private final PrintStream log;
+    private final List<BenchRow> rows = new ArrayList<>();
+
+    public Benchmarks(Options options, PrintStream log) {
+        this.options = options;
+        this.log = log;
+    }
+
+    public List<BenchRow> rows() {
+        return rows;
+    }
+
+    void add(String name, String unit, double value, String detail) {
+        BenchRow r = new BenchRow(name, unit, value, detail);
+        rows.add(r);
+        log.println(String.format(Locale.ROOT, "  %-20s %12s %-6s %s", name, BenchRow.format(value), unit, detail));
+    }
+
+    /** Runs every measurement in order; the rows accumulate in {@link #rows()}. */
+    public List<BenchRow> runAll() {
+        log.println("load " + Machine.load() + ", " + Machine.cores() + " cores");
+        if (options.runs("matmul") || options.runs("train")) {
+            for (int t : options.threads) {
+                matmul(t);
+            }
+        }
+        if (options.runs("train")) {
+            for (int t : options.threads) {
+                for (String name : List.of("tiny-baseline", "tiny")) {
+                    StepTiming st = trainStep(Presets.get(name), t);
+                    reference(st, Presets.get(name), t);
+                }
+            }
+        }
+        if (options.runs("eval")) {
+            eval(Presets.get("tiny"), options.threads.get(0));
+        }
+        if (options.runs("hungarian")) {
+            hungarian();
+            hungarianReference();
+        }
+        if (options.runs("gmm")) {
+            gmmUpdate("tiny", Presets.get("tiny"), -1);
+            gmmUpdate("paper", Presets.get("paper-avss"), 71);  // AVSBench-Semantics: 70 classes + background
+        }
+        if (options.runs("memory")) {
+            memory(Presets.get("tiny"), options.threads.get(0));
+        }
+        return rows;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** The machine's ceiling: a 512 x 512 float32 product in libtorch, median of 60 after 10 warm-up. */
+    public double matmul(int threads) {
+        ai.djl.engine.Engine.getInstance();      // loads libtorch before the JNI call
+        JniUtils.setNumThreads(threads);
+        int n = 512;
+        double[] ms = new double[60];
+        double[] cpu = new double[60];
+        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            SplittableRandom rng = new SplittableRandom(options.seed);
+            float[] a = new float[n * n];
+            float[] b = new float[n * n];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) rng.nextDouble(-1, 1);
+                b[i] = (float) rng.nextDouble(-1, 1);
+            }
+            NDArray x = m.create(a, new Shape(n, n));
+            NDArray y = m.create(b, new Shape(n, n));
+            for (int i = 0; i < 10 + ms.length; i++) {
+                long c0 = cpuNs();
+                long t0 = System.nanoTime();
+                NDArray z = x.matMul(y);
+                z.getFloat(0, 0);          // eager engine: the product is done; read a value to be sure
+                double dt = (System.nanoTime() - t0) / 1e6;
+                double dc = (cpuNs() - c0) / 1e6;
+                z.close();
+                if (i >= 10) {
+                    ms[i - 10] = dt;
+                    cpu[i - 10] = dc;
+                }
+            }
+        }
+        double med = Stats.median(ms);
+        double gflops = 2.0 * n * n * n / (med * 1e-3) / 1e9;
+        matmulRate.put(threads, gflops);
+        add("matmul_gflops", "GFLOP/s", gflops, String.format(Locale.ROOT,
+                "512x512 float32 matMul threads=%d median=%.3f ms of %d load=%s", threads, med, ms.length, Machine.load()));
+        if (threads == 1) {
+            double c = Stats.median(cpu);
+            double g = 2.0 * n * n * n / (c * 1e-3) / 1e9;
+            matmulCpuRate.put(threads, g);
+            add("matmul_gflops_cpu", "GFLOP/s", g, String.format(Locale.ROOT,
+                    "512x512 float32 matMul threads=1 per CPU second of the calling thread, median %.3f ms", c));
+        }
+        return gflops;
+    }
+
+    private final java.util.Map<Integer, Double> matmulRate = new java.util.HashMap<>();
+    private final java.util.Map<Integer, Double> matmulCpuRate = new java.util.HashMap<>();
+    private final List<StepTiming> stepTimings = new ArrayList<>();
+
+    public List<StepTiming> stepTimings() {
+        return stepTimings;
+    }
+
+    /** Median training-step time over {@code steps} steps after {@code warmup}, with the split. */
+    public StepTiming trainStep(Recipe base, int threads) {
+        Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
+        int batch = r.getInt("optim.batchSize");
+        int n = options.steps;
+        double[] total = new double[n];
+        double[] compute = new double[n];
+        double[] cpu = new double[n];
+        double[][] parts = new double[StepTiming.PARTS.length][n];
+        List<Double> losses = new ArrayList<>();
+        long flops;
+        try (TrainingSession s = new TrainingSession(r)) {
+            flops = 3L * s.model().flopsPerImage() * batch;
+            for (int i = 0; i < options.warmup; i++) {
+                losses.add(s.step().loss());
+            }
+            for (int i = 0; i < n; i++) {
+                long c0 = cpuNs();
+                long t0 = System.nanoTime();
+                TrainingSession.StepResult res = s.step();
+                total[i] = (System.nanoTime() - t0) / 1e6;
+                cpu[i] = (cpuNs() - c0) / 1e6;
+                losses.add(res.loss());
+                TrainingSession.Timings t = res.timings();
+                compute[i] = total[i] - t.data();
+                double[] p = {t.data(), t.forward(), t.matching(), t.gmm(), t.backward(), t.optimiser()};
+                for (int k = 0; k < p.length; k++) {
+                    parts[k][i] = p[k];
+                }
+            }
+        }
+        double[] med = new double[parts.length];
+        StringBuilder split = new StringBuilder();
+        for (int k = 0; k < parts.length; k++) {
+            med[k] = Stats.median(parts[k]);
+            split.append(k == 0 ? "" : " ").append(StepTiming.PARTS[k]).append('=')
+                    .append(String.format(Locale.ROOT, "%.1f", med[k]));
+        }
+        double mean = java.util.Arrays.stream(total).average().orElse(Double.NaN);
+        StepTiming st = new StepTiming(base.name(), threads, batch, Stats.median(total), Stats.quantile(total, 0.9),
+                mean, med, flops, losses, Stats.median(compute), Stats.median(cpu));
+        stepTimings.add(st);
+        String id = "recipe=" + base.name() + " threads=" + threads;
+        add("train_step_ms", "ms", st.medianMs(), String.format(Locale.ROOT,
+                "%s batch=%d median of %d after %d warm-up; p90=%.1f mean=%.1f; without data %.1f; %s; load=%s", id,
+                batch, n, options.warmup, st.p90Ms(), mean, st.computeMs(), split, Machine.load()));
+        if (threads == 1) {
+            add("train_step_cpu_ms", "ms", st.cpuMs(), id + " CPU time of the stepping thread, median (one"
+                    + " intra-op thread: all engine work runs on it; insensitive to other load)");
+        }
+        for (int k = 0; k < parts.length; k++) {
+            add("train_step_part_ms", "ms", med[k], id + " part=" + StepTiming.PARTS[k]);
+        }
+        double gf = flops / (st.medianMs() * 1e-3) / 1e9;
+        add("train_gflops", "GFLOP/s", gf, String.format(Locale.ROOT,
+                "%s counted %.3f GFLOP/step = 3 x forward FLOPs/image (convs+matmuls of the class-agnostic pass) x %d"
+                        + " / median step", id, flops / 1e9, batch));
+        Double ceiling = matmulRate.get(threads);
+        if (ceiling != null) {
+            add("train_gflops_ratio", "ratio", gf / ceiling, id + " train_gflops / matmul_gflops (wall clock)");
+        }
+        Double cpuCeiling = matmulCpuRate.get(threads);
+        if (threads == 1 && cpuCeiling != null) {
+            double gfc = flops / (st.cpuMs() * 1e-3) / 1e9;
+            add("train_gflops_cpu", "GFLOP/s", gfc, id + " counted FLOPs per CPU second of the step");
+            add("train_gflops_cpu_ratio", "ratio", gfc / cpuCeiling, id
+                    + " train_gflops_cpu / matmul_gflops_cpu (target >= 0.40)");
+        }
+        return st;
+    }
+
+    /** The same step in PyTorch from Python (bench/reference/train_step_ref.py) and the ratio of the two. */
+    void reference(StepTiming st, Recipe base, int threads) {
+        if (options.reference == null) {
+            return;
+        }
+        Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
+        try {
+            int classes = Datasets.open(r, "train").classes().size();
+            for (BenchRow row : options.reference.trainStep(r, threads, options.warmup, options.steps, classes)) {
+                add(row.name(), row.unit(), row.value(), row.detail());
+                if (row.name().equals("ref_train_step_cpu_ms") && threads == 1) {
+                    add("train_step_cpu_ratio", "ratio", st.cpuMs() / row.value(), String.format(Locale.ROOT,
+                            "recipe=%s threads=1 cpm %.1f ms / pytorch-python %.1f ms CPU time of the stepping"
+                                    + " thread (target <= 0.9)", base.name(), st.cpuMs(), row.value()));
+                }
+                if (row.name().equals("ref_train_step_ms")) {
+                    add("train_step_ratio", "ratio", st.computeMs() / row.value(), String.format(Locale.ROOT,
+                            "recipe=%s threads=%d cpm %.1f ms (step without data) / pytorch-python %.1f ms"
+                                    + " (target <= 0.9)", base.name(), threads, st.computeMs(), row.value()));
+                }
+            }
+        } catch (java.io.IOException e) {
+            log.println("  reference skipped: " + e.getMessage());
+        }
+    }
+
+    /** scipy's linear_sum_assignment on the same matrices, and the ratio of the solve times. */
+    void hungarianReference() {
+        if (options.reference == null) {
+            return;
+        }
+        List<double[][]> ms = new ArrayList<>();
+        for (int[] sz : HUNGARIAN_SIZES) {
+            ms.add(costMatrix(sz[0], sz[1], options.seed));
+        }
+        try {
+            for (BenchRow row : options.reference.hungarian(ms)) {
+                add(row.name(), row.unit(), row.value(), row.detail());
+                String size = row.detail().replaceAll(".*size=(\\S+).*", "$1");
+                Double ours = hungarianUs.get(size);
+                if (row.name().equals("scipy_hungarian_us") && ours != null) {
+                    add("hungarian_ratio", "ratio", ours / row.value(), "size=" + size
+                            + " cpm / scipy linear_sum_assignment (target <= 1)");
+                }
+            }
+        } catch (java.io.IOException e) {
+            log.println("  reference skipped: " + e.getMessage());
+        }
+    }
+
+    /** Evaluation throughput of tiny on its test split (untrained weights: the work is the same). */
+    public double eval(Recipe base, int threads) {
+        Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
+        try (TrainingSession s = new TrainingSession(r)) {
+            s.evaluate("test", 8, false);          // warm-up
+            long t0 = System.nanoTime();
+            TrainingSession.EvalResult e = s.evaluate("test", 0, false);
+            double sec = (System.nanoTime() - t0) / 1e9;
+            double ips = e.images() / sec;
+            add("eval_images_per_s", "img/s", ips, String.format(Locale.ROOT,
+                    "recipe=%s threads=%d %d test images in %.2f s (data, forward, merge, metrics) load=%s",
+                    base.name(), threads, e.images(), sec, Machine.load()));
+            return ips;
+        }
+    }
+
+    /** The sizes of {@link #hungarian()}: rows x cols. */
+    public static final int[][] HUNGARIAN_SIZES = {{16, 4}, {100, 10}, {100, 100}, {300, 300}};
+
+    /** The seeded random cost matrix of a size (uniform in [0, 1)). */
+    public static double[][] costMatrix(int rows, int cols, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed * 1_000_003L + rows * 1009L + cols);
+        double[][] c = new double[rows][cols];
+        for (double[] row : c) {
+            for (int j = 0; j < cols; j++) {
+                row[j] = rng.nextDouble();
+            }
+        }
+        return c;
+    }
+
+    private final java.util.Map<String, Double> hungarianUs = new java.util.LinkedHashMap<>();
+
+    public java.util.Map<String, Double> hungarianUs() {
+        return hungarianUs;
+    }
+
+    /** Median solve time per size, repeated for at least 0.4 s (and at least 15 times) after a warm-up. */
+    public void hungarian() {
+        for (int[] sz : HUNGARIAN_SIZES) {
+            double[][] c = costMatrix(sz[0], sz[1], options.seed);
+            long sink = 0;
+            long warmEnd = cpuNs() + 300_000_000L;  // 0.3 s of this thread's CPU: the JIT has compiled the solver
+            while (cpuNs() < warmEnd) {
+                sink += LinearAssignment.solve(c)[0];
+            }
+            // batches of calls timed by the thread's CPU clock (insensitive to other load), ~2 ms per batch
+            long t1 = cpuNs();
+            sink += LinearAssignment.solve(c)[0];
+            int per = (int) Math.max(1, Math.min(100_000, 2_000_000 / Math.max(1, cpuNs() - t1)));
+            List<Double> us = new ArrayList<>();
+            List<Double> wall = new ArrayList<>();
+            long end = System.nanoTime() + 400_000_000L;
+            while (us.size() < 15 || System.nanoTime() < end) {
+                long c0 = cpuNs();
+                long t0 = System.nanoTime();
+                for (int k = 0; k < per; k++) {
+                    sink += LinearAssignment.solve(c)[0];
+                }
+                wall.add((System.nanoTime() - t0) / 1e3 / per);
+                us.add((cpuNs() - c0) / 1e3 / per);
+                if (us.size() >= 2000) {
+                    break;
+                }
+            }
+            double med = Stats.median(us.stream().mapToDouble(Double::doubleValue).toArray());
+            double medWall = Stats.median(wall.stream().mapToDouble(Double::doubleValue).toArray());
+            String key = sz[0] + "x" + sz[1];
+            hungarianUs.put(key, med);
+            add("hungarian_us", "us", med, String.format(Locale.ROOT, "size=%s uniform [0,1) seed=%d CPU time per"
+                    + " call, median of %d batches of %d (wall %.3f us; checksum %d) load=%s", key, options.seed,
+                    us.size(), per, medWall, sink % 1000, Machine.load()));
+        }
+    }
+
+    /**
+     * One CCDM EM update (Eq. 3-4: classifier.emIterations iterations for every class, in parallel as the session
+     * runs it) with a full memory bank of unit vectors drawn around random class centres.
+     *
+     * @param numClasses C (background included), or -1 for the recipe's data set
+     */
+    public double gmmUpdate(String label, Recipe r, int numClasses) {
+        int c = numClasses > 0 ? numClasses : Datasets.open(r, "train").classes().size();
+        Ccdm ccdm = new Ccdm(r, c, options.seed);
+        int dim = r.getInt("queries.dim");
+        int cap = r.getInt("classifier.bankSize");
+        SplittableRandom rng = new SplittableRandom(options.seed);
+        for (int k = 0; k <= c; k++) {
+            double[] centre = new double[dim];
+            for (int d = 0; d < dim; d++) {
+                centre[d] = rng.nextGaussian();
+            }
+            float[][] rowsK = new float[cap][dim];
+            int[] cls = new int[cap];
+            for (int i = 0; i < cap; i++) {
+                double norm = 0;
+                double[] v = new double[dim];
+                for (int d = 0; d < dim; d++) {
+                    v[d] = centre[d] + 0.5 * rng.nextGaussian();
+                    norm += v[d] * v[d];
+                }
+                norm = Math.sqrt(norm);
+                for (int d = 0; d < dim; d++) {
+                    rowsK[i][d] = (float) (v[d] / norm);
+                }
+                cls[i] = k;
+            }
+            ccdm.bank().push(rowsK, cls);
+        }
+        int interval = r.getInt("classifier.updateInterval");
+        int reps = dim * (long) (c + 1) * cap > 5_000_000 ? 3 : 10;
+        double[] ms = new double[reps];
+        ccdm.maybeUpdate(interval);                 // warm-up (the first fit takes the EM result as it is)
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            ccdm.maybeUpdate(interval * (i + 2L));
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        double med = Stats.median(ms);
+        add("gmm_update_ms", "ms", med, String.format(Locale.ROOT,
+                "sizes=%s classes=%d(+no-object) M=%d D_q=%d bank=%d/class em_iterations=%d median of %d"
+                        + " (parallel over classes, %d cores) load=%s", label, c, r.getInt("classifier.components"),
+                dim, cap, r.getInt("classifier.emIterations"), reps, Machine.cores(), Machine.load()));
+        return med;
+    }
+
+    /** Resident memory after rssSteps of tiny and (--long) after rssLongSteps, and their ratio. */
+    public void memory(Recipe base, int threads) {
+        Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
+        try (TrainingSession s = new TrainingSession(r)) {
+            long t0 = System.nanoTime();
+            int done = 0;
+            double first = Double.NaN;
+            int last = options.longRun ? options.rssLongSteps : options.rssSteps;
+            while (done < last) {
+                s.step();
+                done++;
+                if (done == options.rssSteps) {
+                    first = Machine.rssMb();
+                    add("rss_mb", "MiB", first, String.format(Locale.ROOT, "recipe=%s after %d steps (VmRSS, JVM %s)"
+                            + " %.0f s", base.name(), done, jvmHeap(), (System.nanoTime() - t0) / 1e9));
+                } else if (done % 250 == 0) {
+                    log.println(String.format(Locale.ROOT, "  ... %d steps, rss %.0f MiB", done, Machine.rssMb()));
+                }
+            }
+            if (options.longRun) {
+                double second = Machine.rssMb();
+                add("rss_mb", "MiB", second, String.format(Locale.ROOT, "recipe=%s after %d steps (VmRSS, JVM %s)"
+                        + " %.0f s", base.name(), done, jvmHeap(), (System.nanoTime() - t0) / 1e9));
+                add("rss_ratio", "ratio", second / first, "rss after " + options.rssLongSteps + " / after "
+                        + options.rssSteps + " (target <= 1.05)");
+            }
+        }
+    }
+
+    private static String jvmHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return String.format(Locale.ROOT, "heap used %d of %d MiB", (rt.totalMemory() - rt.freeMemory()) >> 20,
+                rt.totalMemory() >> 20);
+    }
+}
