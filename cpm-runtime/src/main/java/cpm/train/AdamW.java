@@ -68,8 +68,9 @@ public final class AdamW {
                 grads.put(e.getKey(), g);
             }
             if (!grads.isEmpty()) {
-                NDArray[] norms = grads.values().stream().map(g -> g.square().sum()).toArray(NDArray[]::new);
-                sq = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(norms)).sum().getFloat();
+                // one fused L2-norm kernel per tensor (no squared temporary), then the sum of their squares
+                NDArray[] norms = grads.values().stream().map(NDArray::norm).toArray(NDArray[]::new);
+                sq = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(norms)).square().sum().getFloat();
             }
             double norm = Math.sqrt(sq);
             double scale = clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0;
@@ -92,7 +93,7 @@ public final class AdamW {
                 if (weightDecay > 0 && p.getShape().dimension() > 1) {
                     p.muli((float) (1 - glr * weightDecay));
                 }
-                NDArray denom = vi.div((float) bc2).sqrt().addi((float) eps);
+                NDArray denom = vi.sqrt().divi((float) Math.sqrt(bc2)).addi((float) eps);   // one temporary
                 p.subi(mi.div(denom).muli((float) (glr / bc1)));
                 JniUtils.zeroGrad((PtNDArray) p);
             }
