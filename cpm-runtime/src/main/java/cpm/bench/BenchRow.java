@@ -19,6 +19,10 @@ public record BenchRow(String name, String unit, double value, String detail) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return String.valueOf((long) v);
         }
-        return String.format(java.util.Locale.ROOT, "%.4g", v);
+        String s = String.format(java.util.Locale.ROOT, "%.4g", v);  // 4 significant digits, no trailing zeros
+        if (s.contains(".") && !s.contains("e")) {
+            s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
+        }
+        return s;
     }
 }

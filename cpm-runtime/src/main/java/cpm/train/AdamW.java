@@ -78,12 +78,13 @@ public final class AdamW {
             for (NDArray p : params.values()) {
                 NDArray g = p.getGradient();
                 g.attach(tmp);
-                norms[i++] = g.square().sum();
+                norms[i++] = g.norm(); // one fused L2-norm kernel per tensor
             }
             // summed in float64 on the host, in parameter order, so the norm does not depend on threads
             double sq = 0;
             for (NDArray n : norms) {
-                sq += n.getFloat();
+                double v = n.getFloat();
+                sq += v * v;
             }
             return Math.sqrt(sq);
         } finally {
@@ -118,7 +119,7 @@ public final class AdamW {
                 if (weightDecay > 0 && p.getShape().dimension() > 1) {
                     p.muli((float) (1 - glr * weightDecay));
                 }
-                NDArray denom = vi.div((float) bc2).sqrt().addi((float) eps);
+                NDArray denom = vi.sqrt().divi((float) Math.sqrt(bc2)).addi((float) eps);   // one temporary
                 p.subi(mi.div(denom).muli((float) (glr / bc1)));
                 JniUtils.zeroGrad((PtNDArray) p);
             }

@@ -28,7 +28,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--long", description = "also run 2000 steps and report resident memory after them (minutes)")
     boolean longRun;
 
-    @Option(names = "--threads", split = ",", paramLabel = "N[,N...]",
+    @Option(names = "--threads", split = ",", paramLabel = "N",
             description = "intra-op thread counts to measure, the same for the Python reference (default 1,2)")
     List<Integer> threads = new ArrayList<>(List.of(1, 2));
 
@@ -36,7 +36,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
             description = "Python with torch and scipy for the references (default /usr/bin/python3)")
     Path python = Path.of("/usr/bin/python3");
 
-    @Option(names = "--only", split = ",", paramLabel = "SECTION[,SECTION...]",
+    @Option(names = "--only", split = ",", paramLabel = "SECTION",
             description = "run only these sections: matmul, train, eval, hungarian, gmm, memory (default all)")
     java.util.Set<String> only = new java.util.LinkedHashSet<>();
 
