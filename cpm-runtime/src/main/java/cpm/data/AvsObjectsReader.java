@@ -79,13 +79,9 @@ public final class AvsObjectsReader extends ClipDataset {
                         gt = Metadata.inside(data, csv, rowNo, "gt_masks", sp, name, name + "_" + i + ".png");
                     }
                     boolean labelled = !(s4 && sp.equals("train")) || i == 1;
-                    if (!Files.isRegularFile(fr)) {
-                        problems.report(new DataException(fr, "no such file", "frame " + i + " of clip " + name));
-                        ok = false;
-                    }
-                    if (labelled && !Files.isRegularFile(gt)) {
-                        problems.report(new DataException(gt, "no such file", "the mask of frame " + i + " of clip " + name));
-                        ok = false;
+                    ok &= problems.requireFile(fr, "frame " + i + " of clip " + name);
+                    if (labelled) {
+                        ok &= problems.requireFile(gt, "the mask of frame " + i + " of clip " + name);
                     }
                     frames.add(fr);
                     labels.add(labelled ? gt : null);
@@ -96,13 +92,8 @@ public final class AvsObjectsReader extends ClipDataset {
                 problems.report(e);
                 continue;
             }
-            if (!Files.isRegularFile(wav)) {
-                problems.report(new DataException(wav, "no such file", "the audio of clip " + name));
-                ok = false;
-            }
-            if (ok || problems.collects()) { // DataCheck still decodes what is there
-                clips.add(new Clip(name, frames, labels, wav));
-            }
+            ok &= problems.requireFile(wav, "the audio of clip " + name);
+            problems.keep(clips, new Clip(name, frames, labels, wav), ok);
         }
         return clips;
     }

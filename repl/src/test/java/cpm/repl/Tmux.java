@@ -124,12 +124,28 @@ final class Tmux implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Kills the server and waits until it is gone: kill-server returns while the server is still exiting, and a
+     * new session started on the same socket in that window fails with "server exited unexpectedly".
+     */
     @Override
     public void close() {
         try {
             run("kill-server");
         } catch (IOException | InterruptedException | AssertionError e) {
             // already gone
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try {
+                run("list-sessions");
+                Thread.sleep(50);
+            } catch (IOException e) {
+                return; // no server answers on the socket any more
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }
