@@ -69,7 +69,7 @@ public final class Presets {
                 .pixelDecoder(p -> p.hiddenDim(64).scales(3))
                 .decoder(d -> d.audioLayers(1).visualLayers(3).heads(4).hiddenDim(64).ffnDim(128))
                 .queries(q -> q.count(12).dim(64))
-                .classifier(c -> c.gmm(3).bankSize(512).updateInterval(10))
+                .classifier(c -> c.gmm(3).bankSize(512).updateInterval(10).varianceFloor(0.05).momentum(0.9))
                 .cpm(c -> c.vcp(1.0).acp(1.0).pcl(1.0).pclPixels(64))
                 .matcher(m -> m.points(0))
                 .data(d -> d.synthetic("semantic").trainItems(400).testItems(40))

@@ -28,6 +28,7 @@ class RecipeTest {
                 .set("decoder.hiddenDim", 64).set("decoder.ffnDim", 128)
                 .set("queries.count", 12).set("queries.dim", 64)
                 .set("classifier.bankSize", 512).set("classifier.updateInterval", 10)
+                .set("classifier.varianceFloor", 0.05).set("classifier.momentum", 0.9)
                 .set("cpm.pclPixels", 64)
                 .set("matcher.points", 0)
                 .set("data.kind", "synthetic").set("data.preset", "semantic").set("data.trainItems", 400)

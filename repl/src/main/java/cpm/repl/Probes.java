@@ -30,6 +30,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
@@ -118,7 +119,7 @@ final class Probes {
         StringColumn name = StringColumn.create("name");
         DoubleColumn iou = DoubleColumn.create("iou");
         DoubleColumn f = DoubleColumn.create("fbeta");
-        DoubleColumn px = DoubleColumn.create("pixels");
+        LongColumn px = LongColumn.create("pixels");
         int i = 0;
         for (SegmentationMetrics.ClassScore c : e.perClass()) {
             idx.append(i++);

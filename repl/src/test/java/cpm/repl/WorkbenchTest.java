@@ -195,8 +195,8 @@ class WorkbenchTest {
         Table c = table(":classes");
         assertEquals(wb.session().classes(), c.stringColumn("name").asList());
         long pixels = 0;
-        for (double p : c.doubleColumn("pixels").asDoubleArray()) {
-            pixels += (long) p;
+        for (long p : c.longColumn("pixels").asLongArray()) {
+            pixels += p;
         }
         int size = wb.recipe().getInt("image.size");
         assertEquals(4L * size * size, pixels, "every labelled pixel of the 4 frames belongs to one class");
