@@ -47,13 +47,8 @@ public final class AvsObjectsReader extends ClipDataset {
         boolean s4 = kind.equals("s4");
         Path base = base(root, kind);
         Path csv = base.resolve(s4 ? "s4_meta_data.csv" : "ms3_meta_data.csv");
-        List<Map<String, String>> rows;
-        try {
-            rows = Metadata.readCsv(csv, s4 ? List.of("name", "category", "split") : List.of("video_id", "split"));
-        } catch (DataException e) {
-            problems.report(e);
-            return List.of();
-        }
+        List<Map<String, String>> rows = problems.readCsv(csv,
+                s4 ? List.of("name", "category", "split") : List.of("video_id", "split"));
         Path data = base.resolve(s4 ? "s4_data" : "ms3_data");
         List<Clip> clips = new ArrayList<>();
         int rowNo = 1;

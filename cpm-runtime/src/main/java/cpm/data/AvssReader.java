@@ -74,13 +74,8 @@ public final class AvssReader extends ClipDataset {
     static List<Clip> scan(Path root, String split, String subset, boolean requireLabel, int defaultFrames,
                            Problems problems) {
         Path csv = root.resolve("metadata.csv");
-        List<Map<String, String>> rows;
-        try {
-            rows = Metadata.readCsv(csv, requireLabel ? List.of("uid", "split", "label") : List.of("uid", "split"));
-        } catch (DataException e) {
-            problems.report(e);
-            return List.of();
-        }
+        List<Map<String, String>> rows = problems.readCsv(csv,
+                requireLabel ? List.of("uid", "split", "label") : List.of("uid", "split"));
         List<Clip> clips = new ArrayList<>();
         int rowNo = 1;
         for (Map<String, String> row : rows) {

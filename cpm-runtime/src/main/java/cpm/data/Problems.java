@@ -3,6 +3,7 @@ package cpm.data;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /** Where a layout scan sends what it finds wrong: throws at once (readers) or collects (DataCheck). */
@@ -49,6 +50,16 @@ final class Problems {
     void keep(List<ClipDataset.Clip> clips, ClipDataset.Clip clip, boolean ok) {
         if (ok || collects()) {
             clips.add(clip);
+        }
+    }
+
+    /** The rows of a metadata CSV ({@link Metadata#readCsv}); when it cannot be read, the problem and no rows. */
+    List<Map<String, String>> readCsv(Path csv, List<String> required) {
+        try {
+            return Metadata.readCsv(csv, required);
+        } catch (DataException e) {
+            report(e);
+            return List.of();
         }
     }
 }
