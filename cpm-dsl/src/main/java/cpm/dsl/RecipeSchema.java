@@ -168,49 +168,12 @@ public final class RecipeSchema {
     }
 
     static String suggestion(String path) {
-        String best = null;
-        int bestD = Integer.MAX_VALUE;
-        for (String p : FIELDS.keySet()) {
-            int d = levenshtein(p.toLowerCase(), path.toLowerCase());
-            if (d < bestD) {
-                bestD = d;
-                best = p;
-            }
-        }
-        return best != null && bestD <= Math.max(3, path.length() / 3) ? " (did you mean " + best + "?)" : "";
+        return Suggestions.didYouMean(path, FIELDS.keySet(), Math.max(3, path.length() / 3));
     }
 
     /** " (did you mean image?)" for a mistyped section name, or "". */
     static String sectionSuggestion(String name) {
-        String best = null;
-        int bestD = Integer.MAX_VALUE;
-        for (String s : SECTIONS) {
-            int d = levenshtein(s.toLowerCase(), name.toLowerCase());
-            if (d < bestD) {
-                bestD = d;
-                best = s;
-            }
-        }
-        return best != null && bestD <= Math.max(2, name.length() / 3) ? " (did you mean " + best + "?)" : "";
-    }
-
-    private static int levenshtein(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return Suggestions.didYouMean(name, SECTIONS, Math.max(2, name.length() / 3));
     }
 
     private static void add(Field f) {

@@ -47,13 +47,8 @@ public final class AvsObjectsReader extends ClipDataset {
         boolean s4 = kind.equals("s4");
         Path base = base(root, kind);
         Path csv = base.resolve(s4 ? "s4_meta_data.csv" : "ms3_meta_data.csv");
-        List<Map<String, String>> rows;
-        try {
-            rows = Metadata.readCsv(csv, s4 ? List.of("name", "category", "split") : List.of("video_id", "split"));
-        } catch (DataException e) {
-            problems.report(e);
-            return List.of();
-        }
+        List<Map<String, String>> rows = problems.readCsv(csv,
+                s4 ? List.of("name", "category", "split") : List.of("video_id", "split"));
         Path data = base.resolve(s4 ? "s4_data" : "ms3_data");
         List<Clip> clips = new ArrayList<>();
         int rowNo = 1;
@@ -79,13 +74,9 @@ public final class AvsObjectsReader extends ClipDataset {
                         gt = Metadata.inside(data, csv, rowNo, "gt_masks", sp, name, name + "_" + i + ".png");
                     }
                     boolean labelled = !(s4 && sp.equals("train")) || i == 1;
-                    if (!Files.isRegularFile(fr)) {
-                        problems.report(new DataException(fr, "no such file", "frame " + i + " of clip " + name));
-                        ok = false;
-                    }
-                    if (labelled && !Files.isRegularFile(gt)) {
-                        problems.report(new DataException(gt, "no such file", "the mask of frame " + i + " of clip " + name));
-                        ok = false;
+                    ok &= problems.requireFile(fr, "frame " + i + " of clip " + name);
+                    if (labelled) {
+                        ok &= problems.requireFile(gt, "the mask of frame " + i + " of clip " + name);
                     }
                     frames.add(fr);
                     labels.add(labelled ? gt : null);
@@ -96,13 +87,8 @@ public final class AvsObjectsReader extends ClipDataset {
                 problems.report(e);
                 continue;
             }
-            if (!Files.isRegularFile(wav)) {
-                problems.report(new DataException(wav, "no such file", "the audio of clip " + name));
-                ok = false;
-            }
-            if (ok || problems.collects()) { // DataCheck still decodes what is there
-                clips.add(new Clip(name, frames, labels, wav));
-            }
+            ok &= problems.requireFile(wav, "the audio of clip " + name);
+            problems.keep(clips, new Clip(name, frames, labels, wav), ok);
         }
         return clips;
     }

@@ -74,13 +74,8 @@ public final class AvssReader extends ClipDataset {
     static List<Clip> scan(Path root, String split, String subset, boolean requireLabel, int defaultFrames,
                            Problems problems) {
         Path csv = root.resolve("metadata.csv");
-        List<Map<String, String>> rows;
-        try {
-            rows = Metadata.readCsv(csv, requireLabel ? List.of("uid", "split", "label") : List.of("uid", "split"));
-        } catch (DataException e) {
-            problems.report(e);
-            return List.of();
-        }
+        List<Map<String, String>> rows = problems.readCsv(csv,
+                requireLabel ? List.of("uid", "split", "label") : List.of("uid", "split"));
         List<Clip> clips = new ArrayList<>();
         int rowNo = 1;
         for (Map<String, String> row : rows) {
@@ -123,9 +118,8 @@ public final class AvssReader extends ClipDataset {
                 frames.add(fr);
                 Path lp = dir.resolve("labels_rgb").resolve(i + ".png");
                 boolean labelled = !onlyFirst || i == 0;
-                if (labelled && !Files.isRegularFile(lp)) {
-                    problems.report(new DataException(lp, "no such file", "the label map of frame " + i + " of clip " + uid));
-                    ok = false;
+                if (labelled) {
+                    ok &= problems.requireFile(lp, "the label map of frame " + i + " of clip " + uid);
                 }
                 labels.add(labelled ? lp : null);
             }
@@ -136,13 +130,8 @@ public final class AvssReader extends ClipDataset {
                 ok = false;
             }
             Path wav = dir.resolve("audio.wav");
-            if (!Files.isRegularFile(wav)) {
-                problems.report(new DataException(wav, "no such file", "the audio of clip " + uid));
-                ok = false;
-            }
-            if (ok || problems.collects()) { // DataCheck still decodes what is there
-                clips.add(new Clip(uid, frames, labels, wav));
-            }
+            ok &= problems.requireFile(wav, "the audio of clip " + uid);
+            problems.keep(clips, new Clip(uid, frames, labels, wav), ok);
         }
         return clips;
     }

@@ -1,15 +1,11 @@
 package cpm.viz;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import cpm.data.AvsDataset;
-import cpm.data.Batch;
-import cpm.data.BatchLoader;
 import cpm.data.Datasets;
-import cpm.eval.InferenceMerge;
 import cpm.io.AtomicFiles;
 import cpm.train.History;
+import cpm.train.SplitPredictions;
 import cpm.train.TrainingSession;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -148,26 +144,16 @@ public final class Pictures {
             return written;
         }
         AvsDataset data = Datasets.open(session.recipe(), split);
-        try (BatchLoader loader = new BatchLoader(data, null, session.recipe(), false, session.recipe().getInt("run.seed"))) {
-            int index = 0;
-            while (index < n) {
-                try (NDScope scope = new NDScope(); NDManager m = session.manager().newSubManager()) {
-                    scope.suppressNotUsedWarning();
-                    Batch batch = loader.next(m);
-                    if (batch == null) {
-                        break;
-                    }
-                    InferenceMerge.Merged merged = session.predict(batch, false, null);
-                    for (int b = 0; b < batch.size() && index < n; b++, index++) {
-                        BufferedImage img = overlay(batch.images().get(b), batch.labels().get(b),
-                                merged.labels().get(b), data.classes(), batch.ids().get(b) + " frame " + batch.frames()[b]);
-                        Path file = dir.resolve(String.format(Locale.ROOT, "%s-%03d.png", split, index));
-                        writePng(img, file);
-                        written.add(file);
-                    }
-                }
+        SplitPredictions.forEach(session, data, n, false, null, (batch, merged, seen, take) -> {
+            for (int b = 0; b < take; b++) {
+                int index = seen + b;
+                BufferedImage img = overlay(batch.images().get(b), batch.labels().get(b),
+                        merged.labels().get(b), data.classes(), batch.ids().get(b) + " frame " + batch.frames()[b]);
+                Path file = dir.resolve(String.format(Locale.ROOT, "%s-%03d.png", split, index));
+                writePng(img, file);
+                written.add(file);
             }
-        }
+        });
         return written;
     }
 

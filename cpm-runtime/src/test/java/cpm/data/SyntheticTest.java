@@ -97,18 +97,7 @@ class SyntheticTest {
         }
         for (int cls = 1; cls <= 8; cls++) {
             double[] p = profile(cls, 5000, 1, rate, n);
-            int best = -1;
-            double bestD = Double.MAX_VALUE;
-            for (int k = 1; k <= 8; k++) {
-                double dist = 0;
-                for (int i = 0; i < p.length; i++) {
-                    dist += (p[i] - centroid[k][i]) * (p[i] - centroid[k][i]);
-                }
-                if (dist < bestD) {
-                    bestD = dist;
-                    best = k;
-                }
-            }
+            int best = nearest(p, centroid);
             assertEquals(cls, best, "class " + SyntheticCatalog.SEMANTIC.get(cls) + " sounds like " + SyntheticCatalog.SEMANTIC.get(best));
         }
     }
@@ -143,18 +132,7 @@ class SyntheticTest {
             boolean[] tags = d.scene(clip).semanticTags(0);
             float[] a = d.audio(clip * 5);
             double[] p = bandProfile(a);
-            int best = -1;
-            double bestD = Double.MAX_VALUE;
-            for (int k = 1; k <= 8; k++) {
-                double dist = 0;
-                for (int i = 0; i < p.length; i++) {
-                    dist += (p[i] - centroid[k][i]) * (p[i] - centroid[k][i]);
-                }
-                if (dist < bestD) {
-                    bestD = dist;
-                    best = k;
-                }
-            }
+            int best = nearest(p, centroid);
             right += tags[best] ? 1 : 0;
         }
         assertTrue(right >= 36, "sounding class recovered from audio in " + right + " of 40 frames");
@@ -276,5 +254,22 @@ class SyntheticTest {
         double ms = (System.nanoTime() - t0) / 1e6 / n;
         System.out.printf("synthetic frame 96x96 + 1 s audio: %.2f ms%n", ms);
         assertTrue(ms < 25, "ms per frame " + ms);
+    }
+
+    /** The class 1..8 whose centroid lies nearest to p (squared Euclidean distance). */
+    private static int nearest(double[] p, double[][] centroid) {
+        int best = -1;
+        double bestD = Double.MAX_VALUE;
+        for (int k = 1; k <= 8; k++) {
+            double dist = 0;
+            for (int i = 0; i < p.length; i++) {
+                dist += (p[i] - centroid[k][i]) * (p[i] - centroid[k][i]);
+            }
+            if (dist < bestD) {
+                bestD = dist;
+                best = k;
+            }
+        }
+        return best;
     }
 }

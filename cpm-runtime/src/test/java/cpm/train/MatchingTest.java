@@ -218,14 +218,8 @@ class MatchingTest {
         SplittableRandom rnd = new SplittableRandom(5);
         int b = 2;
         int n = 5;
-        float[] cls = new float[b * n * (C + 1)];
-        float[] msk = new float[b * n * 16];
-        for (int i = 0; i < cls.length; i++) {
-            cls[i] = (float) (rnd.nextDouble() * 4 - 2);
-        }
-        for (int i = 0; i < msk.length; i++) {
-            msk[i] = (float) (rnd.nextDouble() * 6 - 3);
-        }
+        float[] cls = uniform(rnd, b * n * (C + 1), 2);
+        float[] msk = uniform(rnd, b * n * 16, 3);
         Targets t = targets();
         HungarianMatcher matcher = new HungarianMatcher(r, 1);
         HungarianMatcher.Detailed d = matcher.matchDetailed(mgr.create(cls, new Shape(b, n, C + 1)),
@@ -310,14 +304,8 @@ class MatchingTest {
         SplittableRandom rnd = new SplittableRandom(8);
         int b = 2;
         int n = 4;
-        float[] cls = new float[b * n * (C + 1)];
-        float[] msk = new float[b * n * 16];
-        for (int i = 0; i < cls.length; i++) {
-            cls[i] = (float) (rnd.nextDouble() * 4 - 2);
-        }
-        for (int i = 0; i < msk.length; i++) {
-            msk[i] = (float) (rnd.nextDouble() * 6 - 3);
-        }
+        float[] cls = uniform(rnd, b * n * (C + 1), 2);
+        float[] msk = uniform(rnd, b * n * 16, 3);
         Targets t = targets();
         Matching m = new Matching(new int[][]{{0, 2, 3}, {1, 3}}, new int[][]{{2, 0, 1}, {1, 0}}, null);
         // reference: CE over all queries (unmatched -> no-object weight 0.1), focal + dice over matched, / 5 targets
@@ -386,5 +374,14 @@ class MatchingTest {
         LossTerms direct = crit.directLoss(cl, ml, t, targetOf);
         assertEquals(2 * ceNum / ceDen, direct.ce().getFloat(), 1e-5);
         assertEquals(5 * focal, direct.focal().getFloat(), 1e-5);
+    }
+
+    /** {@code len} values drawn uniformly from [-half, half) in order: random class or mask logits. */
+    static float[] uniform(SplittableRandom rnd, int len, double half) {
+        float[] out = new float[len];
+        for (int i = 0; i < len; i++) {
+            out[i] = (float) (rnd.nextDouble() * 2 * half - half);
+        }
+        return out;
     }
 }

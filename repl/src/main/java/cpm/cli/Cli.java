@@ -3,6 +3,7 @@ package cpm.cli;
 import cpm.dsl.Recipe;
 import cpm.dsl.RecipeSource;
 import cpm.repl.ScriptEngine;
+import cpm.train.TrainRun;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -27,6 +28,15 @@ final class Cli {
     /** A preset name, a .json recipe or a .jsh script. */
     static Recipe recipe(String arg) {
         return RecipeSource.load(arg, Cli::fromScript);
+    }
+
+    /** The latest checkpoint of a run folder given as {@code --run DIR}; none is bad input (exit status 2). */
+    static Path latestCheckpoint(Path run) {
+        Path ck = TrainRun.latestCheckpoint(run);
+        if (ck == null) {
+            throw new Main.BadInput("--run " + run + ": found no checkpoint, expected a run folder written by train");
+        }
+        return ck;
     }
 
     static Recipe fromScript(Path jsh) {

@@ -33,10 +33,7 @@ final class EvalCommand implements Callable<Integer> {
         if (!java.util.List.of("train", "val", "test").contains(split)) {
             throw new Main.BadInput("--split: found \"" + split + "\", expected train, val or test");
         }
-        Path ck = TrainRun.latestCheckpoint(run);
-        if (ck == null) {
-            throw new Main.BadInput("--run " + run + ": found no checkpoint, expected a run folder written by train");
-        }
+        Path ck = Cli.latestCheckpoint(run);
         Checkpoint c = Checkpoint.read(ck);
         Recipe r = SessionCheckpoint.recipeOf(c, ck);
         if (data != null) {

@@ -3,13 +3,11 @@ package cpm.repl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,14 +86,11 @@ class ReplShellTest {
 
     // ------------------------------------------------------------------ a real terminal
 
-    private String socket;
-    private static final String SESSION = "repl";
-
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void personAtATerminalUnderTmux() throws Exception {
-        assumeTrue(new File("/usr/bin/tmux").canExecute() || onPath("tmux"), "tmux is not installed");
-        socket = "cpm-repl-test-" + ProcessHandle.current().pid();
+        assumeTrue(Tmux.available(), "tmux is not installed");
+        String socket = "cpm-repl-test-" + ProcessHandle.current().pid();
         Path history = tmp.resolve("history");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=error"));
@@ -106,145 +101,72 @@ class ReplShellTest {
         }
         cmd.addAll(List.of("-cp", String.join(File.pathSeparator, ClassPaths.collect(getClass().getClassLoader())),
                 "cpm.repl.ReplMain", "--history", history.toString()));
-        try {
-            List<String> start = new ArrayList<>(List.of("new-session", "-d", "-s", SESSION, "-x", "160", "-y", "50"));
-            start.addAll(cmd);
-            tmux(start.toArray(new String[0]));
-            tmux("set-option", "-t", SESSION, "remain-on-exit", "on");
-            waitFor("cpm>", 60); // capture-pane drops trailing blanks
+        try (Tmux t = new Tmux(socket, cmd, 160, 50)) {
+            t.waitFor("cpm>", 60); // capture-pane drops trailing blanks
 
-            type("long n = 0;");
-            enter();
-            waitFor("n ==> 0", 20);
+            t.type("long n = 0;");
+            t.key("Enter");
+            t.waitFor("n ==> 0", 20);
 
-            type("void bump() {");
-            enter();
-            waitFor(ReplShell.CONTINUATION.stripTrailing(), 10);
-            type("  n += 10;");
-            enter();
-            type("}");
-            enter();
-            waitFor("created method bump()", 10);
-            type("bump();");
-            enter();
-            type("n");
-            enter();
-            waitFor("n ==> 10", 10);
+            t.type("void bump() {");
+            t.key("Enter");
+            t.waitFor(ReplShell.CONTINUATION.stripTrailing(), 10);
+            t.type("  n += 10;");
+            t.key("Enter");
+            t.type("}");
+            t.key("Enter");
+            t.waitFor("created method bump()", 10);
+            t.type("bump();");
+            t.key("Enter");
+            t.type("n");
+            t.key("Enter");
+            t.waitFor("n ==> 10", 10);
 
-            type("\"hello\".toUpperC");
-            tmux("send-keys", "-t", SESSION, "Tab");
-            waitFor("\"hello\".toUpperCase(", 10);
-            type(")");
-            enter();
-            waitFor("==> \"HELLO\"", 10);
+            t.type("\"hello\".toUpperC");
+            t.key("Tab");
+            t.waitFor("\"hello\".toUpperCase(", 10);
+            t.type(")");
+            t.key("Enter");
+            t.waitFor("==> \"HELLO\"", 10);
 
-            type("while (true) { n++; }");
-            enter();
+            t.type("while (true) { n++; }");
+            t.key("Enter");
             Thread.sleep(1500);
-            tmux("send-keys", "-t", SESSION, "C-c");
-            waitFor("|  stopped", 10);
-            type("n > 10");
-            enter();
-            waitFor("==> true", 10);
+            t.key("C-c");
+            t.waitFor("|  stopped", 10);
+            t.type("n > 10");
+            t.key("Enter");
+            t.waitFor("==> true", 10);
 
-            type("half typed garbage");
-            waitFor("garbage", 10);
-            long prompts = screen().lines().filter(l -> l.startsWith("cpm>")).count();
-            tmux("send-keys", "-t", SESSION, "C-c");
+            t.type("half typed garbage");
+            t.waitFor("garbage", 10);
+            long prompts = t.screen().lines().filter(l -> l.startsWith("cpm>")).count();
+            t.key("C-c");
             long deadline0 = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (screen().lines().filter(l -> l.startsWith("cpm>")).count() == prompts
+            while (t.screen().lines().filter(l -> l.startsWith("cpm>")).count() == prompts
                     && System.nanoTime() < deadline0) {
                 Thread.sleep(50); // a fresh prompt after Ctrl-C
             }
-            type("40 + 2");
-            enter();
-            waitFor("==> 42", 10);
-            assertFalse(screen().contains("garbage40"), "Ctrl-C at the prompt cleared the line");
+            t.type("40 + 2");
+            t.key("Enter");
+            t.waitFor("==> 42", 10);
+            assertFalse(t.screen().contains("garbage40"), "Ctrl-C at the prompt cleared the line");
 
-            type(":nosuch");
-            enter();
-            waitFor("unknown command :nosuch", 10);
-            type("System.exit(3);");
-            enter();
-            waitFor("System.exit(3) ignored", 10);
-            type("n > 0 ? \"alive\" : \"?\"");
-            enter();
-            waitFor("==> \"alive\"", 10);
+            t.type(":nosuch");
+            t.key("Enter");
+            t.waitFor("unknown command :nosuch", 10);
+            t.type("System.exit(3);");
+            t.key("Enter");
+            t.waitFor("System.exit(3) ignored", 10);
+            t.type("n > 0 ? \"alive\" : \"?\"");
+            t.key("Enter");
+            t.waitFor("==> \"alive\"", 10);
 
-            tmux("send-keys", "-t", SESSION, "C-d");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            String dead = "";
-            while (System.nanoTime() < deadline) {
-                dead = tmux("display-message", "-p", "-t", SESSION, "#{pane_dead} #{pane_dead_status}").strip();
-                if (dead.startsWith("1")) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
-            assertEquals("1 0", dead, "Ctrl-D leaves with status 0\n" + screen());
+            t.key("C-d");
+            assertEquals("0", t.exitStatus(20), "Ctrl-D leaves with status 0\n" + t.screen());
             List<String> saved = Files.readAllLines(history);
             assertTrue(saved.stream().anyMatch(l -> l.endsWith(":long n = 0;")), saved.toString());
             assertTrue(saved.stream().anyMatch(l -> l.endsWith(":void bump() {\\n  n += 10;\\n}")), saved.toString());
-        } finally {
-            try {
-                tmux("kill-server");
-            } catch (IOException | AssertionError e) {
-                // already gone
-            }
         }
-    }
-
-    private static boolean onPath(String exe) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(d, exe).canExecute()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private String tmux(String... args) throws IOException, InterruptedException {
-        List<String> c = new ArrayList<>(List.of("tmux", "-L", socket));
-        c.addAll(List.of(args));
-        Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("tmux " + String.join(" ", args) + " failed: " + out);
-        }
-        return out;
-    }
-
-    /** Types text; tmux takes a trailing ';' as a command separator (P7), so ';' is sent as hex 3b. */
-    private void type(String text) throws Exception {
-        String[] parts = text.split(";", -1);
-        for (int i = 0; i < parts.length; i++) {
-            if (!parts[i].isEmpty()) {
-                tmux("send-keys", "-t", SESSION, "-l", parts[i]);
-            }
-            if (i < parts.length - 1) {
-                tmux("send-keys", "-t", SESSION, "-H", "3b");
-            }
-        }
-    }
-
-    private void enter() throws Exception {
-        tmux("send-keys", "-t", SESSION, "Enter");
-    }
-
-    private String screen() throws Exception {
-        return tmux("capture-pane", "-p", "-t", SESSION, "-S", "-500");
-    }
-
-    private void waitFor(String needle, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String s = "";
-        while (System.nanoTime() < deadline) {
-            s = screen();
-            if (s.contains(needle)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        fail("waited " + seconds + " s for \"" + needle + "\"; the screen shows:\n" + s);
     }
 }

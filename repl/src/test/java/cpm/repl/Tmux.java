@@ -111,25 +111,45 @@ final class Tmux implements AutoCloseable {
         return n;
     }
 
-    /** The exit status once the program has ended, or null after {@code seconds}. */
+    /**
+     * The exit status once the program has ended, or null after {@code seconds}. tmux marks a pane dead when its
+     * terminal closes, which can come before it has collected the exit status, so this waits for both.
+     */
     String exitStatus(int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
-            String dead = run("display-message", "-p", "-t", session, "#{pane_dead} #{pane_dead_status}").strip();
-            if (dead.startsWith("1")) {
-                return dead.substring(2);
+            String[] dead = run("display-message", "-p", "-t", session, "#{pane_dead} #{pane_dead_status}").strip()
+                    .split(" ");
+            if (dead.length == 2 && dead[0].equals("1")) {
+                return dead[1];
             }
             Thread.sleep(100);
         }
         return null;
     }
 
+    /**
+     * Kills the server and waits until it is gone: kill-server returns while the server is still exiting, and a
+     * new session started on the same socket in that window fails with "server exited unexpectedly".
+     */
     @Override
     public void close() {
         try {
             run("kill-server");
         } catch (IOException | InterruptedException | AssertionError e) {
             // already gone
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try {
+                run("list-sessions");
+                Thread.sleep(50);
+            } catch (IOException e) {
+                return; // no server answers on the socket any more
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }
