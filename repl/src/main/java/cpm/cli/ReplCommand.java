@@ -40,8 +40,8 @@ final class ReplCommand implements Callable<Integer> {
         if (run != null && recipe != null) {
             throw new Main.BadInput("repl: give --run DIR or --recipe RECIPE, not both (a run has its own recipe)");
         }
-        if (run != null && TrainRun.latestCheckpoint(run) == null) {
-            throw new Main.BadInput("--run " + run + ": found no checkpoint, expected a run folder written by train");
+        if (run != null) {
+            Cli.latestCheckpoint(run);
         }
         var r = recipe == null ? null : Cli.recipe(recipe);
         Path hist = noHistory ? null : historyFile != null ? historyFile : ReplShell.defaultHistoryFile();
