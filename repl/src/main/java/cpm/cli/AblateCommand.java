@@ -43,6 +43,9 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: runs/ablation-table<T>)")
     Path out;
 
+    @Option(names = "--threads", paramLabel = "N", description = "run.threads: CPU threads of libtorch (default: the recipe's; 0 = all cores)")
+    Integer threads;
+
     @Option(names = "--no-progress", description = "no progress bars")
     boolean noProgress;
 
@@ -57,6 +60,9 @@ final class AblateCommand implements Callable<Integer> {
         Recipe base = Cli.recipe(recipe);
         if (steps != null) {
             base = TrainCommand.withSteps(base, steps);
+        }
+        if (threads != null) {
+            base = base.with("run.threads", threads);
         }
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
         List<Ablations.Row> rows = table == 4 ? Ablations.table4(base) : Ablations.table5(base);

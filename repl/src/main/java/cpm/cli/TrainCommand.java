@@ -32,6 +32,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "PATH", description = "data.path (default: the recipe's)")
     String data;
 
+    @Option(names = "--threads", paramLabel = "N", description = "run.threads: CPU threads of libtorch (default: the recipe's; 0 = all cores)")
+    Integer threads;
+
     @Option(names = "--resume", description = "continue the run in --out from its latest checkpoint, exactly")
     boolean resume;
 
@@ -73,6 +76,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (seed != null) {
                 r = r.with("run.seed", seed);
+            }
+            if (threads != null) {
+                r = r.with("run.threads", threads);
             }
             if (data != null) {
                 r = r.with("data.path", data);
