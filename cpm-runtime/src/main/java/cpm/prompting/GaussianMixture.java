@@ -149,6 +149,42 @@ public final class GaussianMixture {
      * @param x (P, D), float32 or float64, on any manager (the result lives there too)
      * @return (P, C + 1) in x's data type
      */
+    /**
+     * The class posterior p(c | z) of Eq. 1 (uniform prior) for a few points, e.g. sampled prompts: row i holds
+     * the C+1 probabilities of point i. Computed without gradient on a manager of its own.
+     */
+    public double[][] posterior(float[][] z) {
+        int n = z.length;
+        int d = z[0].length;
+        float[] flat = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(z[i], 0, flat, i * d, d);
+        }
+        float[] ll;
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope();
+             ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            scope.suppressNotUsedWarning();
+            ll = logLikelihood(m.create(flat, new ai.djl.ndarray.types.Shape(n, d))).toFloatArray();
+        }
+        int c = classes();
+        double[][] p = new double[n][c];
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < c; k++) {
+                max = Math.max(max, ll[i * c + k]);
+            }
+            double sum = 0;
+            for (int k = 0; k < c; k++) {
+                p[i][k] = Math.exp(ll[i * c + k] - max);
+                sum += p[i][k];
+            }
+            for (int k = 0; k < c; k++) {
+                p[i][k] /= sum;
+            }
+        }
+        return p;
+    }
+
     public NDArray logLikelihood(NDArray x) {
         Shape s = x.getShape();
         if (s.dimension() != 2 || s.get(1) != dim) {

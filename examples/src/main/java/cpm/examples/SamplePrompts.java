@@ -1,8 +1,5 @@
 package cpm.examples;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import cpm.dsl.Recipe;
 import cpm.prompting.GaussianMixture;
 import cpm.train.TrainingSession;
@@ -49,7 +46,7 @@ public final class SamplePrompts {
         DoubleColumn ownP = DoubleColumn.create("pDrawnClass");
         for (int c = 1; c < names.size(); c++) {
             float[][] z = g.sample(c, perClass, rng);
-            double[][] post = posterior(session, g, z);
+            double[][] post = g.posterior(z); // Eq. 1, uniform prior
             for (int i = 0; i < perClass; i++) {
                 int best = 0;
                 for (int k = 1; k < post[i].length; k++) {
@@ -69,34 +66,5 @@ public final class SamplePrompts {
     }
 
     /** p(c | z): softmax over classes of the GMM log-likelihoods log p(z | c) (Eq. 2). */
-    static double[][] posterior(TrainingSession session, GaussianMixture g, float[][] z) {
-        int n = z.length;
-        int d = g.dim();
-        float[] flat = new float[n * d];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(z[i], 0, flat, i * d, d);
-        }
-        float[] ll;
-        try (NDScope scope = new NDScope(); NDManager m = session.manager().newSubManager()) {
-            scope.suppressNotUsedWarning();
-            ll = g.logLikelihood(m.create(flat, new Shape(n, d))).toFloatArray();
-        }
-        int c = g.classes();
-        double[][] p = new double[n][c];
-        for (int i = 0; i < n; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < c; k++) {
-                max = Math.max(max, ll[i * c + k]);
-            }
-            double sum = 0;
-            for (int k = 0; k < c; k++) {
-                p[i][k] = Math.exp(ll[i * c + k] - max);
-                sum += p[i][k];
-            }
-            for (int k = 0; k < c; k++) {
-                p[i][k] /= sum;
-            }
-        }
-        return p;
-    }
+
 }

@@ -270,7 +270,7 @@ final class Probes {
             return pointPromptTable(s, k, z);
         }
         GaussianMixture g = s.ccdm().mixture();
-        double[][] post = posterior(s, g, z);
+        double[][] post = onSnippetThread(() -> g.posterior(z)); // Eq. 1, uniform prior
         IntColumn idx = IntColumn.create("prompt");
         DoubleColumn zNorm = DoubleColumn.create("norm");
         StringColumn top = StringColumn.create("topClass");
@@ -318,37 +318,7 @@ final class Probes {
     }
 
     /** p(c | z) for every prompt: softmax over classes of log p(z | c) (Eq. 2), uniform prior, in double. */
-    private double[][] posterior(TrainingSession s, GaussianMixture g, float[][] z) throws Exception {
-        int n = z.length;
-        int d = g.dim();
-        float[] flat = new float[n * d];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(z[i], 0, flat, i * d, d);
-        }
-        float[] ll = onSnippetThread(() -> {
-            try (NDScope scope = new NDScope(); NDManager m = s.manager().newSubManager()) {
-                scope.suppressNotUsedWarning();
-                return g.logLikelihood(m.create(flat, new Shape(n, d))).toFloatArray();
-            }
-        });
-        int c = g.classes();
-        double[][] out = new double[n][c];
-        for (int i = 0; i < n; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < c; k++) {
-                max = Math.max(max, ll[i * c + k]);
-            }
-            double sum = 0;
-            for (int k = 0; k < c; k++) {
-                out[i][k] = Math.exp(ll[i * c + k] - max);
-                sum += out[i][k];
-            }
-            for (int k = 0; k < c; k++) {
-                out[i][k] /= sum;
-            }
-        }
-        return out;
-    }
+
 
     private Table pointPromptTable(TrainingSession s, int k, float[][] z) throws Exception {
         List<String> names = s.classes();
