@@ -24,13 +24,18 @@ final class Tmux implements AutoCloseable {
         run("set-option", "-t", session, "remain-on-exit", "on");
     }
 
+    /** tmux and perl (which starts it with a clean signal mask) are both on the PATH. */
     static boolean available() {
+        return onPath("tmux") && onPath("perl");
+    }
+
+    private static boolean onPath(String program) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(d, "tmux").canExecute()) {
+            if (new File(d, program).canExecute()) {
                 return true;
             }
         }
-        return new File("/usr/bin/tmux").canExecute();
+        return new File("/usr/bin/" + program).canExecute();
     }
 
     /** A java command line with this JVM's class path and DJL settings. */
@@ -49,7 +54,12 @@ final class Tmux implements AutoCloseable {
     }
 
     String run(String... args) throws IOException, InterruptedException {
-        List<String> c = new ArrayList<>(List.of("tmux", "-L", socket));
+        // tmux is started with an empty signal mask and default SIGCHLD: a process spawned from a JVM thread can
+        // inherit a blocked SIGCHLD, and then the tmux server never reaps the program (a zombie pane with no
+        // #{pane_dead_status}), which we saw on this machine.
+        List<String> c = new ArrayList<>(List.of("perl", "-MPOSIX", "-e",
+                "sigprocmask(SIG_SETMASK, POSIX::SigSet->new); $SIG{CHLD} = 'DEFAULT'; exec @ARGV or die $!",
+                "tmux", "-L", socket));
         c.addAll(List.of(args));
         Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
