@@ -54,7 +54,9 @@ final class ReplCommand implements Callable<Integer> {
                 shell.terminal().writer().println(wb.load(run));
                 shell.terminal().writer().flush();
             }
-            return shell.run();
+            int rc = shell.run();
+            cpm.repl.ExitWatchdog.arm(rc, 3000);
+            return rc;
         }
     }
 }

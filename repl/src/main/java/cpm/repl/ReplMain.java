@@ -32,6 +32,7 @@ public final class ReplMain {
         int rc;
         try (ScriptEngine engine = new ScriptEngine(); ReplShell shell = ReplShell.system(engine, history)) {
             rc = shell.run();
+            ExitWatchdog.arm(rc, 3000);
         }
         System.exit(rc);
     }
