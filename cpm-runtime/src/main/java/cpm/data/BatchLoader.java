@@ -21,8 +21,9 @@ import java.util.concurrent.BlockingQueue;
  */
 public final class BatchLoader implements AutoCloseable {
 
-    private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-    private static final float[] STD = {0.229f, 0.224f, 0.225f};
+    /** ImageNet channel means and deviations the images are normalised with (Pictures undoes it). */
+    public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+    public static final float[] STD = {0.229f, 0.224f, 0.225f};
     private static final int QUEUE = 3;
 
     private final AvsDataset data;

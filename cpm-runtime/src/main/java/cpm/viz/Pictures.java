@@ -2,7 +2,9 @@ package cpm.viz;
 
 import ai.djl.ndarray.NDArray;
 import cpm.data.AvsDataset;
+import cpm.data.BatchLoader;
 import cpm.data.Datasets;
+import cpm.data.Palette;
 import cpm.io.AtomicFiles;
 import cpm.train.History;
 import cpm.train.SplitPredictions;
@@ -37,24 +39,15 @@ import java.util.TreeSet;
  */
 public final class Pictures {
 
-    private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-    private static final float[] STD = {0.229f, 0.224f, 0.225f};
+    private static final float[] MEAN = BatchLoader.MEAN;
+    private static final float[] STD = BatchLoader.STD;
 
     private Pictures() {
     }
 
-    /** The colour of a class index (PASCAL VOC bit palette, as the label maps use). */
+    /** The colour of a class index: the label maps' PASCAL VOC palette ({@link Palette}). */
     public static Color colour(int cls) {
-        int r = 0;
-        int g = 0;
-        int b = 0;
-        int c = cls;
-        for (int i = 0; c > 0; i++, c >>= 3) {
-            r |= ((c) & 1) << (7 - i);
-            g |= ((c >> 1) & 1) << (7 - i);
-            b |= ((c >> 2) & 1) << (7 - i);
-        }
-        return new Color(r, g, b);
+        return new Color(Palette.colour(cls));
     }
 
     /** Training curves: every loss term over steps, and the matching stability score where measured. */
