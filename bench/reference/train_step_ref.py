@@ -2,7 +2,7 @@
 """The reference for `./cpm bench`: the tiny / tiny-baseline training step run eagerly by PyTorch from Python.
 
 It mirrors the toolkit's architecture op for op (cpm.model, cpm.nn, cpm.train, cpm.prompting): ResNet image
-backbone with group norm written from primitives, FPN pixel decoder, audio CNN with its pixel decoder,
+backbone with group norm through F.layer_norm (as the toolkit), FPN pixel decoder, audio CNN with its pixel decoder,
 Mask2Former decoder (audio layers, then masked visual layers; attention from matmul/softmax; deep supervision),
 the Hungarian matcher on every pixel (scipy), CE + focal + dice, and for full CPM: the GMM classifier (Eq. 1-2),
 the memory bank and EM update (Eq. 3-4, numpy), prompts sampled from the GMM, the prompt pass with VCP (Eq. 6),
@@ -10,14 +10,24 @@ ACP on a mixture (Eq. 5) and PCL (Eq. 7-9); AdamW with global-norm clipping (tor
 matrices only). Data are seeded random tensors of the batch's shapes (labels with 1-3 rectangles), generated
 before the timed loop, so the step time here is the model's own (compare with the toolkit's step minus data).
 
-Usage: train_step_ref.py --recipe RECIPE.json --threads N [--warmup 5] [--steps 30] [--classes 9]
+Usage: train_step_ref.py --recipe RECIPE.json --threads N [--warmup 5] [--steps 30] [--classes 9] [--profile F]
 Prints CSV rows name,unit,value,detail on stdout.
+
+Debian's torch does its matrix products in OpenBLAS, whose own thread pool ignores torch.set_num_threads: left
+alone it ran every product on both cores while the step counted as "one thread" (bench/NOTES.md, change 8). The
+BLAS and OpenMP pools are therefore sized from --threads before torch is imported.
 """
 import argparse
 import json
 import math
+import os
 import statistics
+import sys
 import time
+
+_threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = _threads
 
 import numpy as np
 import torch
@@ -768,6 +778,7 @@ def main():
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--classes", type=int, default=9)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--profile", help="write a chrome trace of 5 steps after the warm-up here, then stop")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -776,16 +787,30 @@ def main():
     s = Session(r, a.classes, a.seed)
     batches = [make_batch(r, a.classes, s.rng) for _ in range(8)]
     # the toolkit's GMM warm-start: a step that fills the bank and one EM fit happen during warm-up as there
+    procs = []
     totals, cpus, parts = [], [], {k: [] for k in ("forward", "matching", "gmm", "backward", "optimiser")}
+    if a.profile:
+        for i in range(a.warmup):
+            s.step(batches[i % len(batches)])
+        with torch.autograd.profiler.profile(record_shapes=True) as prof:
+            for i in range(5):
+                s.step(batches[(a.warmup + i) % len(batches)])
+        prof.export_chrome_trace(a.profile)
+        with open(a.profile + ".shapes.txt", "w") as f:
+            f.write(prof.key_averages(group_by_input_shape=True).table(sort_by="self_cpu_time_total", row_limit=400))
+        return
     for i in range(a.warmup + a.steps):
         c0 = time.thread_time()
+        p0 = time.process_time()
         loss, p, ms = s.step(batches[i % len(batches)])
         cpu = (time.thread_time() - c0) * 1e3
+        proc = (time.process_time() - p0) * 1e3
         if not math.isfinite(loss):
             raise SystemExit("non-finite loss at step %d" % i)
         if i >= a.warmup:
             totals.append(ms)
             cpus.append(cpu)
+            procs.append(proc)
             for k, v in p.items():
                 parts[k].append(v)
     med = statistics.median(totals)
@@ -798,6 +823,8 @@ def main():
     if a.threads == 1:
         print("ref_train_step_cpu_ms,ms,%.3f,%s CPU time of the stepping thread (time.thread_time) median"
               % (statistics.median(cpus), ident))
+    print("ref_train_step_proc_cpu_ms,ms,%.3f,%s CPU time of the whole process (time.process_time) median: all its"
+          " threads" % (statistics.median(procs), ident))
 
 
 if __name__ == "__main__":

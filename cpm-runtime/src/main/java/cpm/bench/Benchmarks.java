@@ -45,7 +45,7 @@ public final class Benchmarks {
     /** A training-step measurement: the median total and the medians of each part, in ms. */
     public record StepTiming(String recipe, int threads, int batch, double medianMs, double p90Ms, double meanMs,
                              double[] partMedians, long flopsPerStep, List<Double> losses, double computeMs,
-                             double cpuMs) {
+                             double cpuMs, double processCpuMs) {
         static final String[] PARTS = {"data", "forward", "matching", "gmm", "backward", "optimiser"};
     }
 
@@ -56,6 +56,15 @@ public final class Benchmarks {
      * this is the step's own work, unaffected by how many other processes share the cores. */
     static long cpuNs() {
         return THREADS.getCurrentThreadCpuTime();
+    }
+
+    /** CPU time of the whole process in ns (every thread: JIT compiler and GC included), or -1 if unknown. */
+    static long processCpuNs() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     private final Options options;
@@ -174,6 +183,7 @@ public final class Benchmarks {
         double[] total = new double[n];
         double[] compute = new double[n];
         double[] cpu = new double[n];
+        double[] proc = new double[n];
         double[][] parts = new double[StepTiming.PARTS.length][n];
         List<Double> losses = new ArrayList<>();
         long flops;
@@ -183,11 +193,13 @@ public final class Benchmarks {
                 losses.add(s.step().loss());
             }
             for (int i = 0; i < n; i++) {
+                long p0 = processCpuNs();
                 long c0 = cpuNs();
                 long t0 = System.nanoTime();
                 TrainingSession.StepResult res = s.step();
                 total[i] = (System.nanoTime() - t0) / 1e6;
                 cpu[i] = (cpuNs() - c0) / 1e6;
+                proc[i] = (processCpuNs() - p0) / 1e6;
                 losses.add(res.loss());
                 TrainingSession.Timings t = res.timings();
                 compute[i] = total[i] - t.data();
@@ -206,7 +218,7 @@ public final class Benchmarks {
         }
         double mean = java.util.Arrays.stream(total).average().orElse(Double.NaN);
         StepTiming st = new StepTiming(base.name(), threads, batch, Stats.median(total), Stats.quantile(total, 0.9),
-                mean, med, flops, losses, Stats.median(compute), Stats.median(cpu));
+                mean, med, flops, losses, Stats.median(compute), Stats.median(cpu), Stats.median(proc));
         stepTimings.add(st);
         String id = "recipe=" + base.name() + " threads=" + threads;
         add("train_step_ms", "ms", st.medianMs(), String.format(Locale.ROOT,
@@ -215,6 +227,9 @@ public final class Benchmarks {
         if (threads == 1) {
             add("train_step_cpu_ms", "ms", st.cpuMs(), id + " CPU time of the stepping thread, median (one"
                     + " intra-op thread: all engine work runs on it; insensitive to other load)");
+            add("train_step_proc_cpu_ms", "ms", st.processCpuMs(), id + " CPU time of the whole process per step,"
+                    + " median (every thread: the data loader's prefetch thread, which renders the synthetic batches the Python"
+                    + " reference pre-generates, the JIT compiler and the garbage collector included)");
         }
         for (int k = 0; k < parts.length; k++) {
             add("train_step_part_ms", "ms", med[k], id + " part=" + StepTiming.PARTS[k]);

@@ -83,6 +83,12 @@ public final class Reference {
         cmd.add(python.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        // one BLAS/OpenMP thread unless the script sizes its pools itself (train_step_ref.py does, from --threads):
+        // Debian's torch multiplies in OpenBLAS, whose pool ignores torch.set_num_threads
+        int t = args.contains("--threads") ? Integer.parseInt(args.get(args.indexOf("--threads") + 1)) : 1;
+        for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
+            pb.environment().put(v, String.valueOf(t));
+        }
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

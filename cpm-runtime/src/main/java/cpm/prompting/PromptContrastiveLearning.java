@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import cpm.nn.Linear;
+import cpm.nn.Resize;
 import cpm.nn.Weights;
 
 import java.util.ArrayList;
@@ -154,34 +155,13 @@ public final class PromptContrastiveLearning {
         NDArray pooledBin = bin;
         if (ut != t || uf != f) {
             NDManager m = audioMaskLogits.getManager();
-            NDArray rtT = m.create(bilinearMatrix(ut, t), new Shape(ut, t)).toType(audioFeatureMap.getDataType(), false);
-            NDArray rf = m.create(bilinearMatrix(uf, f), new Shape(uf, f)).transpose().toType(
-                    audioFeatureMap.getDataType(), false);
+            NDArray rtT = Resize.matrix(m, ut, t, audioFeatureMap.getDataType());
+            NDArray rf = Resize.matrix(m, uf, f, audioFeatureMap.getDataType()).transpose();
             // (B*K, T, F) -> R_t^T . bin . R_f = (B*K, T', F')
             pooledBin = rtT.matMul(bin.reshape(b * k, t, f)).matMul(rf).reshape(b, k, ut * uf);
         }
         NDArray sum = pooledBin.matMul(audioFeatureMap.reshape(b, da, ut * uf).transpose(0, 2, 1));
         return new NDArray[] {sum.div(count.maximum(Scalars.of(1))), count.squeeze(2)};
-    }
-
-    /**
-     * The (in x out) matrix of 1-D bilinear resizing from {@code in} to {@code out} samples as libtorch's
-     * interpolate computes it (align_corners = false, no scale factor): output o reads src = (o + 0.5) in/out
-     * - 0.5 (clamped at 0) with weight 1 - l at floor(src) and l at the next sample (the last one repeats).
-     * Entry [i][o] is the weight of input i in output o.
-     */
-    static float[] bilinearMatrix(long in, long out) {
-        float[] r = new float[(int) (in * out)];
-        double scale = (double) in / out;
-        for (int o = 0; o < out; o++) {
-            double src = Math.max(0.0, scale * (o + 0.5) - 0.5);
-            int i0 = (int) src;
-            int i1 = i0 < in - 1 ? i0 + 1 : i0;
-            double l1 = src - i0;
-            r[(int) (i0 * out + o)] += (float) (1 - l1);
-            r[(int) (i1 * out + o)] += (float) l1;
-        }
-        return r;
     }
 
     /**

@@ -16,10 +16,11 @@ import java.util.Map;
  * with DJL's Trainer because the state must be explicit for exact checkpoints, live in the long-lived manager
  * (DJL's Adam creates it lazily, which breaks per-step scopes), and be updated in place with grad mode off.
  *
- * <p>Per parameter on purpose: a version with all moments in two flat buffers (a dozen engine calls in all
- * instead of a dozen per parameter) measured slower on the tiny model (28 vs 23 ms CPU for 240 tensors, 1.25 M
- * values): the update is bound by memory traffic, not by call overhead, and per-parameter temporaries stay in
- * cache while flat ones stream 5 MB per pass (bench/NOTES.md).
+ * <p>Per parameter through the engine's fused Adam update (one native call per tensor: moments and weights in
+ * place, decay decoupled), which measured faster than a dozen NDArray calls per tensor (bench/NOTES.md, change 6).
+ * A version with all moments in two flat buffers measured slower still (28 vs 23 ms CPU for 240 tensors, 1.25 M
+ * values): the update is bound by memory traffic, and per-parameter temporaries stay in cache while flat ones
+ * stream 5 MB per pass.
  */
 public final class AdamW {
 
@@ -103,25 +104,21 @@ public final class AdamW {
             double bc1 = 1 - Math.pow(beta1, t);
             double bc2 = 1 - Math.pow(beta2, t);
             Map<String, Weights.Entry> entries = weights.entries();
+            // torch's AdamW, p <- p (1 - lr wd) - (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), rewritten for the
+            // engine's fused update p <- p - lr wd p - lrbc m / (sqrt(v) + eps'), eps' = eps sqrt(bc2)
+            float lrScale = (float) (Math.sqrt(bc2) / bc1);
+            float epsHat = (float) (eps * Math.sqrt(bc2));
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 String name = e.getKey();
-                NDArray p = e.getValue();
-                NDArray g = p.getGradient();
+                PtNDArray p = (PtNDArray) e.getValue();
+                PtNDArray g = (PtNDArray) p.getGradient();
                 g.attach(tmp);
-                if (scale != 1.0) {
-                    g = g.mul((float) scale);
-                }
-                NDArray mi = m.get(name);
-                NDArray vi = v.get(name);
-                mi.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-                vi.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
                 double glr = lr * groupLr.getOrDefault(entries.get(name).group(), 1.0);
-                if (weightDecay > 0 && p.getShape().dimension() > 1) {
-                    p.muli((float) (1 - glr * weightDecay));
-                }
-                NDArray denom = vi.sqrt().divi((float) Math.sqrt(bc2)).addi((float) eps);   // one temporary
-                p.subi(mi.div(denom).muli((float) (glr / bc1)));
-                JniUtils.zeroGrad((PtNDArray) p);
+                double wd = weightDecay > 0 && p.getShape().dimension() > 1 ? weightDecay : 0;
+                JniUtils.adamUpdate(p, g, (PtNDArray) m.get(name), (PtNDArray) v.get(name), (float) glr,
+                        (float) glr * lrScale, (float) wd, (float) scale, -1f, (float) beta1, (float) beta2, epsHat,
+                        true);
+                JniUtils.zeroGrad(p);
             }
         } finally {
             JniUtils.setGradMode(grad);
