@@ -3,6 +3,7 @@ package cpm.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import cpm.nn.Weights;
@@ -83,7 +84,8 @@ final class PretrainedLoader {
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
             try {
-                copies.forEach(c -> c[0].set(c[1].toType(DataType.FLOAT32, false).toFloatArray()));
+                // in place: parameters are views into the optimiser's chunks (set(Buffer) would give new storage)
+                copies.forEach(c -> c[0].set(new NDIndex("..."), c[1].toType(DataType.FLOAT32, false)));
             } finally {
                 JniUtils.setGradMode(grad);
             }

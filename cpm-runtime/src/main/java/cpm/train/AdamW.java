@@ -1,11 +1,16 @@
 package cpm.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import cpm.nn.Weights;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +21,11 @@ import java.util.Map;
  * with DJL's Trainer because the state must be explicit for exact checkpoints, live in the long-lived manager
  * (DJL's Adam creates it lazily, which breaks per-step scopes), and be updated in place with grad mode off.
  *
- * <p>Per parameter through the engine's fused Adam update (one native call per tensor: moments and weights in
- * place, decay decoupled), which measured faster than a dozen NDArray calls per tensor (bench/NOTES.md, change 6).
- * A version with all moments in two flat buffers measured slower still (28 vs 23 ms CPU for 240 tensors, 1.25 M
- * values): the update is bound by memory traffic, and per-parameter temporaries stay in cache while flat ones
- * stream 5 MB per pass.
+ * <p>The update is the engine's fused Adam kernel (moments and weights in place, decay decoupled) called once per
+ * {@link Weights.Chunk}: parameters are views into a few flat buffers, so the gradients of a chunk are gathered
+ * with one concatenation, their norm is one kernel, and one call updates every parameter in it (bench/NOTES.md,
+ * changes 6 and 9; a dozen NDArray calls per tensor cost 23 ms per step of tiny, this about 5). A chunk holding a
+ * frozen parameter is updated tensor by tensor, so frozen weights never move.
  */
 public final class AdamW {
 
@@ -31,8 +36,14 @@ public final class AdamW {
     private final double eps = 1e-8;
     private final double weightDecay;
     private final double clip;
+    private final List<Weights.Chunk> chunks;
+    private final List<NDArray> chunkM = new ArrayList<>();
+    private final List<NDArray> chunkV = new ArrayList<>();
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
+    /** The gradients {@link #gradNorm} gathered, per chunk (null where it goes tensor by tensor), until apply. */
+    private NDManager pending;
+    private NDArray[] gathered;
     private long t;
 
     /**
@@ -44,10 +55,25 @@ public final class AdamW {
         this.weightDecay = weightDecay;
         this.clip = clip;
         this.groupLr = groupLr;
+        this.chunks = weights.chunks();
         NDManager mgr = weights.manager();
-        for (Map.Entry<String, NDArray> e : weights.trainable().entrySet()) {
-            m.put(e.getKey(), mgr.zeros(e.getValue().getShape()));
-            v.put(e.getKey(), mgr.zeros(e.getValue().getShape()));
+        Map<String, Weights.Entry> entries = weights.entries();
+        for (Weights.Chunk c : chunks) {
+            c.flat();
+            NDArray cm = mgr.zeros(new Shape(c.size()));
+            NDArray cv = mgr.zeros(new Shape(c.size()));
+            chunkM.add(cm);
+            chunkV.add(cv);
+            long off = 0;
+            for (String name : c.names()) {
+                Shape shape = entries.get(name).array().getShape();
+                long n = shape.size();
+                if (entries.get(name).trainable()) {
+                    m.put(name, cm.get(new NDIndex("{}:{}", off, off + n)).reshape(shape));
+                    v.put(name, cv.get(new NDIndex("{}:{}", off, off + n)).reshape(shape));
+                }
+                off += n;
+            }
         }
     }
 
@@ -62,30 +88,57 @@ public final class AdamW {
         return norm;
     }
 
+    /** Whether every parameter of chunk {@code c} is trained (then it is updated as one flat tensor). */
+    private boolean whole(Weights.Chunk c, Map<String, Weights.Entry> entries) {
+        for (String name : c.names()) {
+            if (!entries.get(name).trainable()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * The global L2 norm of the current gradients, read without changing anything: training checks it is finite
-     * before {@link #apply} touches the parameters or the moments.
+     * before {@link #apply} touches the parameters or the moments. Keeps the gathered gradients for apply.
      */
     public double gradNorm() {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
-        try (NDManager tmp = weights.manager().newSubManager()) {
-            Map<String, NDArray> params = weights.trainable();
-            if (params.isEmpty()) {
-                return 0;
+        try {
+            release();
+            pending = weights.manager().newSubManager();
+            gathered = new NDArray[chunks.size()];
+            Map<String, Weights.Entry> entries = weights.entries();
+            List<NDArray> norms = new ArrayList<>();
+            for (int i = 0; i < chunks.size(); i++) {
+                Weights.Chunk c = chunks.get(i);
+                if (whole(c, entries)) {
+                    NDList gs = new NDList(c.names().size());
+                    for (String name : c.names()) {
+                        NDArray g = entries.get(name).array().getGradient();
+                        g.attach(pending);
+                        gs.add(g.reshape(-1));
+                    }
+                    gathered[i] = NDArrays.concat(gs);
+                    gathered[i].attach(pending);
+                    norms.add(gathered[i].norm());
+                } else {
+                    for (String name : c.names()) {
+                        if (entries.get(name).trainable()) {
+                            NDArray g = entries.get(name).array().getGradient();
+                            g.attach(pending);
+                            norms.add(g.norm());
+                        }
+                    }
+                }
             }
-            NDArray[] norms = new NDArray[params.size()];
-            int i = 0;
-            for (NDArray p : params.values()) {
-                NDArray g = p.getGradient();
-                g.attach(tmp);
-                norms[i++] = g.norm(); // one fused L2-norm kernel per tensor
-            }
-            // summed in float64 on the host, in parameter order, so the norm does not depend on threads
+            // summed in float64 on the host, in chunk order, so the norm does not depend on threads
             double sq = 0;
             for (NDArray n : norms) {
-                double v = n.getFloat();
-                sq += v * v;
+                n.attach(pending);
+                double x = n.getFloat();
+                sq += x * x;
             }
             return Math.sqrt(sq);
         } finally {
@@ -95,34 +148,58 @@ public final class AdamW {
 
     /** Applies one update with learning rate {@code lr}, clipping by {@code norm} (from {@link #gradNorm()}). */
     public void apply(double lr, double norm) {
+        if (gathered == null) {
+            gradNorm();
+        }
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
-        try (NDManager tmp = weights.manager().newSubManager()) {
-            Map<String, NDArray> params = weights.trainable();
-            double scale = clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0;
+        try {
+            Map<String, Weights.Entry> entries = weights.entries();
+            float scale = (float) (clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0);
             t++;
             double bc1 = 1 - Math.pow(beta1, t);
             double bc2 = 1 - Math.pow(beta2, t);
-            Map<String, Weights.Entry> entries = weights.entries();
             // torch's AdamW, p <- p (1 - lr wd) - (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), rewritten for the
             // engine's fused update p <- p - lr wd p - lrbc m / (sqrt(v) + eps'), eps' = eps sqrt(bc2)
             float lrScale = (float) (Math.sqrt(bc2) / bc1);
             float epsHat = (float) (eps * Math.sqrt(bc2));
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                String name = e.getKey();
-                PtNDArray p = (PtNDArray) e.getValue();
-                PtNDArray g = (PtNDArray) p.getGradient();
-                g.attach(tmp);
-                double glr = lr * groupLr.getOrDefault(entries.get(name).group(), 1.0);
-                double wd = weightDecay > 0 && p.getShape().dimension() > 1 ? weightDecay : 0;
-                JniUtils.adamUpdate(p, g, (PtNDArray) m.get(name), (PtNDArray) v.get(name), (float) glr,
-                        (float) glr * lrScale, (float) wd, (float) scale, -1f, (float) beta1, (float) beta2, epsHat,
-                        true);
-                JniUtils.zeroGrad(p);
+            for (int i = 0; i < chunks.size(); i++) {
+                Weights.Chunk c = chunks.get(i);
+                double glr = lr * groupLr.getOrDefault(c.group(), 1.0);
+                float wd = (float) (weightDecay > 0 && c.matrices() ? weightDecay : 0);
+                if (gathered[i] != null) {
+                    JniUtils.adamUpdate((PtNDArray) c.flat(), (PtNDArray) gathered[i], (PtNDArray) chunkM.get(i),
+                            (PtNDArray) chunkV.get(i), (float) glr, (float) glr * lrScale, wd, scale, -1f,
+                            (float) beta1, (float) beta2, epsHat, true);
+                    for (String name : c.names()) {
+                        JniUtils.zeroGrad((PtNDArray) entries.get(name).array());
+                    }
+                } else {
+                    for (String name : c.names()) {
+                        if (!entries.get(name).trainable()) {
+                            continue;
+                        }
+                        PtNDArray p = (PtNDArray) entries.get(name).array();
+                        PtNDArray g = (PtNDArray) p.getGradient();
+                        g.attach(pending);
+                        JniUtils.adamUpdate(p, g, (PtNDArray) m.get(name), (PtNDArray) v.get(name), (float) glr,
+                                (float) glr * lrScale, wd, scale, -1f, (float) beta1, (float) beta2, epsHat, true);
+                        JniUtils.zeroGrad(p);
+                    }
+                }
             }
         } finally {
+            release();
             JniUtils.setGradMode(grad);
         }
+    }
+
+    private void release() {
+        if (pending != null) {
+            pending.close();
+            pending = null;
+        }
+        gathered = null;
     }
 
     /** Drops the current gradients without an update (after a non-finite step). */
@@ -130,6 +207,7 @@ public final class AdamW {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
+            release();
             for (NDArray p : weights.trainable().values()) {
                 JniUtils.zeroGrad((PtNDArray) p);
             }
@@ -142,7 +220,7 @@ public final class AdamW {
         return t;
     }
 
-    /** The optimiser state by name ("m/<param>", "v/<param>"), for checkpoints. */
+    /** The optimiser state by name ("m/<param>", "v/<param>"), for checkpoints: views into the flat moments. */
     public Map<String, NDArray> state() {
         Map<String, NDArray> s = new LinkedHashMap<>();
         m.forEach((k, a) -> s.put("m/" + k, a));
