@@ -32,6 +32,14 @@ public final class HungarianMatcher {
     private final int points;
     private SplittableRandom rnd;
 
+    /** A prediction whose matching cost is not finite (the network's outputs are NaN or infinite). */
+    public static final class NonFiniteCostException extends ArithmeticException {
+        NonFiniteCostException(int image, int query, int target, double cost) {
+            super("matcher: cost of image " + image + " query " + query + " target " + target + " is " + cost
+                    + " (non-finite network outputs)");
+        }
+    }
+
     /** Cost terms of one matched pair (the REPL's {@code :match} table). */
     public record PairCost(int image, int query, int target, int targetClass, double classCost, double maskCost,
                            double diceCost, double total) {
@@ -83,17 +91,34 @@ public final class HungarianMatcher {
         return matchDetailed(classLogits, maskLogits, t).matching();
     }
 
+    /** {@link #matchDetailed(NDArray, NDArray, Targets, int)} without the cost table. */
+    public Matching match(NDArray classLogits, NDArray maskLogits, Targets t, int layers) {
+        return matchDetailed(classLogits, maskLogits, t, layers).matching();
+    }
+
     /**
      * @param classLogits (B,N,C+1), index C = no-object
      * @param maskLogits  (B,N,h,w)
      */
     public Detailed matchDetailed(NDArray classLogits, NDArray maskLogits, Targets t) {
+        return matchDetailed(classLogits, maskLogits, t, 1);
+    }
+
+    /**
+     * Matches the predictions of {@code layers} decoder layers at once (deep supervision): the logits hold
+     * layers x B images, layer after layer, and image i is matched on its own against the targets of image
+     * i mod B, exactly as matching each layer separately; the costs of all of them are one set of tensor ops.
+     *
+     * @param classLogits (L*B,N,C+1)
+     * @param maskLogits  (L*B,N,h,w)
+     */
+    public Detailed matchDetailed(NDArray classLogits, NDArray maskLogits, Targets t, int layers) {
         Shape cs = classLogits.getShape();
         Shape ms = maskLogits.getShape();
         if (cs.dimension() != 3 || ms.dimension() != 4 || cs.get(0) != ms.get(0) || cs.get(1) != ms.get(1)
-                || cs.get(0) != t.batchSize()) {
+                || cs.get(0) != (long) layers * t.batchSize()) {
             throw new IllegalArgumentException("matcher: expected class logits (B,N,C+1) and mask logits (B,N,h,w)"
-                    + " for " + t.batchSize() + " images, found " + cs + " and " + ms);
+                    + " for " + layers * t.batchSize() + " images, found " + cs + " and " + ms);
         }
         if (cs.get(2) != t.numClasses() + 1) {
             throw new IllegalArgumentException("matcher: class logits have " + cs.get(2) + " entries, expected "
@@ -113,7 +138,7 @@ public final class HungarianMatcher {
                 NDArray masks = maskLogits.stopGradient();
                 masks.attach(scope);
                 long[] ids = new long[total];
-                for (int b = 0; b < batch; b++) {
+                for (int b = 0; b < t.batchSize(); b++) {
                     for (int k = 0; k < t.classes(b).length; k++) {
                         ids[t.offset(b) + k] = t.classOf(b, k);
                     }
@@ -144,14 +169,18 @@ public final class HungarianMatcher {
         double[][] pc = new double[batch][];
         List<PairCost> pairs = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
-            int k = t.classes(b).length;
-            int off = t.offset(b);
+            int tb = b % t.batchSize();
+            int k = t.classes(tb).length;
+            int off = t.offset(tb);
             double[][] c = new double[n][k];
             for (int q = 0; q < n; q++) {
                 for (int j = 0; j < k; j++) {
                     int row = b * n + q;
                     c[q][j] = classCost * cls[row][off + j] + maskCost * bce[row][off + j]
                             + diceCost * dice[row][off + j];
+                    if (!Double.isFinite(c[q][j])) {
+                        throw new NonFiniteCostException(b, q, j, c[q][j]);
+                    }
                 }
             }
             int[] assign = LinearAssignment.solve(c);
@@ -169,7 +198,7 @@ public final class HungarianMatcher {
                     qi[b][j] = q;
                     ti[b][j] = tg;
                     pc[b][j] = c[q][tg];
-                    pairs.add(new PairCost(b, q, tg, t.classOf(b, tg), classCost * cls[row][off + tg],
+                    pairs.add(new PairCost(b, q, tg, t.classOf(tb, tg), classCost * cls[row][off + tg],
                             maskCost * bce[row][off + tg], diceCost * dice[row][off + tg], c[q][tg]));
                     j++;
                 }

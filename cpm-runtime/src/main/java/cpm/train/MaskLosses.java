@@ -23,12 +23,21 @@ public final class MaskLosses {
      * @param targetClasses (M) int64 in [0, C]
      */
     public static NDArray crossEntropy(NDArray classLogits, NDArray targetClasses, float noObjectWeight) {
+        return crossEntropy(classLogits, targetClasses, noObjectWeight, 1);
+    }
+
+    /**
+     * The sum over {@code groups} equal consecutive blocks of rows (decoder layers stacked by deep supervision)
+     * of each block's weighted mean cross-entropy.
+     */
+    public static NDArray crossEntropy(NDArray classLogits, NDArray targetClasses, float noObjectWeight,
+                                       int groups) {
         long noObject = classLogits.getShape().get(1) - 1;
         NDArray y = targetClasses.toType(DataType.INT64, false).reshape(-1, 1);
-        NDArray nll = classLogits.logSoftmax(1).gather(y, 1).neg().reshape(-1);
-        NDArray w = y.reshape(-1).eq(noObject).toType(classLogits.getDataType(), false)
+        NDArray nll = classLogits.logSoftmax(1).gather(y, 1).neg().reshape(groups, -1);
+        NDArray w = y.reshape(groups, -1).eq(noObject).toType(classLogits.getDataType(), false)
                 .mul(Scalars.of((double) noObjectWeight - 1.0)).add(1.0);
-        return nll.mul(w).sum().div(w.sum().maximum(Scalars.of(1e-12f)));
+        return nll.mul(w).sum(new int[] {1}).div(w.sum(new int[] {1}).maximum(Scalars.of(1e-12f))).sum();
     }
 
     /**

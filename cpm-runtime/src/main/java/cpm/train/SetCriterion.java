@@ -3,6 +3,8 @@ package cpm.train;
 import cpm.nn.Scalars;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import cpm.dsl.Recipe;
 
@@ -56,16 +58,8 @@ public final class SetCriterion {
 
     /** Loss of one decoder layer's predictions against matched targets. */
     public LossTerms layerLoss(NDArray classLogits, NDArray maskLogits, Targets t, Matching m) {
-        int batch = (int) classLogits.getShape().get(0);
-        int n = (int) classLogits.getShape().get(1);
-        int[][] targetOf = new int[batch][n];
-        for (int b = 0; b < batch; b++) {
-            java.util.Arrays.fill(targetOf[b], -1);
-            for (int j = 0; j < m.queryIndex()[b].length; j++) {
-                targetOf[b][m.queryIndex()[b][j]] = m.targetIndex()[b][j];
-            }
-        }
-        return loss(classLogits, maskLogits, t, targetOf, Math.max(1, t.total()));
+        return loss(classLogits, maskLogits, t, targetOf(m, (int) classLogits.getShape().get(1)),
+                Math.max(1, t.total()), 1);
     }
 
     /**
@@ -80,39 +74,79 @@ public final class SetCriterion {
                 supervised += k >= 0 ? 1 : 0;
             }
         }
-        return loss(classLogits, maskLogits, t, targetIndexOfPrompt, Math.max(1, supervised));
+        return loss(classLogits, maskLogits, t, targetIndexOfPrompt, Math.max(1, supervised), 1);
+    }
+
+    /** The summed terms of every supervised layer and the last layer's matching (for the bank and STS). */
+    public record DeepLoss(LossTerms terms, Matching lastMatching) {
     }
 
     /**
-     * Deep supervision: matches each layer's predictions on its own (as Mask2Former does) and sums the layer
-     * losses; only the last layer when loss.deepSupervision is off.
+     * Deep supervision: each layer's predictions are matched on their own (as Mask2Former does) and the layer
+     * losses summed; only the last layer when loss.deepSupervision is off. The layers are stacked into one batch
+     * of L x B images against the same targets, so matching costs and losses are a few large tensor ops rather
+     * than a few per layer (bench/NOTES.md, change 10); the result equals the sum of {@link #layerLoss} over the
+     * layers (MatchingTest checks it).
      */
-    public LossTerms deepLoss(List<NDArray> classLogits, List<NDArray> maskLogits, Targets t,
-                              HungarianMatcher matcher) {
-        LossTerms sum = null;
+    public DeepLoss deepLoss(List<NDArray> classLogits, List<NDArray> maskLogits, Targets t,
+                             HungarianMatcher matcher) {
         int first = deepSupervision ? 0 : classLogits.size() - 1;
-        for (int l = first; l < classLogits.size(); l++) {
-            Matching m = matcher.match(classLogits.get(l), maskLogits.get(l), t);
-            LossTerms terms = layerLoss(classLogits.get(l), maskLogits.get(l), t, m);
-            sum = sum == null ? terms : sum.plus(terms);
+        int layers = classLogits.size() - first;
+        NDArray cl = classLogits.get(first);
+        NDArray ml = maskLogits.get(first);
+        if (layers > 1) {
+            Shape cs = cl.getShape();
+            Shape ms = ml.getShape();
+            cl = NDArrays.stack(new NDList(classLogits.subList(first, classLogits.size())))
+                    .reshape(layers * cs.get(0), cs.get(1), cs.get(2));
+            ml = NDArrays.stack(new NDList(maskLogits.subList(first, maskLogits.size())))
+                    .reshape(layers * ms.get(0), ms.get(1), ms.get(2), ms.get(3));
         }
-        return sum;
+        Matching m = matcher.match(cl, ml, t, layers);
+        int batch = t.batchSize();
+        int n = (int) cl.getShape().get(1);
+        LossTerms terms = loss(cl, ml, t, targetOf(m, n), Math.max(1, t.total()), layers);
+        int from = (layers - 1) * batch;
+        Matching last = new Matching(java.util.Arrays.copyOfRange(m.queryIndex(), from, from + batch),
+                java.util.Arrays.copyOfRange(m.targetIndex(), from, from + batch),
+                java.util.Arrays.copyOfRange(m.costs(), from, from + batch));
+        return new DeepLoss(terms, last);
+    }
+
+    /** For each image and query, the matched target index or -1. */
+    private static int[][] targetOf(Matching m, int n) {
+        int images = m.queryIndex().length;
+        int[][] targetOf = new int[images][n];
+        for (int b = 0; b < images; b++) {
+            java.util.Arrays.fill(targetOf[b], -1);
+            for (int j = 0; j < m.queryIndex()[b].length; j++) {
+                targetOf[b][m.queryIndex()[b][j]] = m.targetIndex()[b][j];
+            }
+        }
+        return targetOf;
     }
 
     private static boolean keepEmpty(NDArray rows) {
         return rows.getShape().get(0) == 0;
     }
 
-    private LossTerms loss(NDArray classLogits, NDArray maskLogits, Targets t, int[][] targetOf, float numMasks) {
+    /**
+     * @param layers the logits hold this many layers' predictions for the B images of {@code t}, layer after layer
+     *               (image i has the targets of image i mod B); the CE is a weighted mean per layer, summed
+     */
+    private LossTerms loss(NDArray classLogits, NDArray maskLogits, Targets t, int[][] targetOf, float numMasks,
+                           int layers) {
         Shape cs = classLogits.getShape();
         Shape ms = maskLogits.getShape();
         int batch = (int) cs.get(0);
         int n = (int) cs.get(1);
-        if (cs.get(2) != numClasses + 1 || ms.get(0) != batch || ms.get(1) != n || t.batchSize() != batch
-                || targetOf.length != batch) {
+        if (cs.get(2) != numClasses + 1 || ms.get(0) != batch || ms.get(1) != n
+                || (long) layers * t.batchSize() != batch || targetOf.length != batch) {
             throw new IllegalArgumentException("criterion: expected class logits (B,N," + (numClasses + 1)
-                    + ") and mask logits (B,N,h,w) for " + t.batchSize() + " images, found " + cs + " and " + ms);
+                    + ") and mask logits (B,N,h,w) for " + layers * t.batchSize() + " images, found " + cs + " and "
+                    + ms);
         }
+        int tb0 = t.batchSize();
         long[] cls = new long[batch * n];
         int matched = 0;
         int ignored = 0;
@@ -124,7 +158,7 @@ public final class SetCriterion {
             for (int q = 0; q < n; q++) {
                 int k = targetOf[b][q];
                 ignored += k == IGNORE ? 1 : 0;
-                cls[b * n + q] = k < 0 ? numClasses : t.classOf(b, k);
+                cls[b * n + q] = k < 0 ? numClasses : t.classOf(b % tb0, k);
                 matched += k >= 0 ? 1 : 0;
             }
         }
@@ -144,7 +178,8 @@ public final class SetCriterion {
             targets = targets.get(idx);
         }
         NDArray ce = keepEmpty(rows) ? rows.sum().mul(Scalars.of(0f))
-                : MaskLosses.crossEntropy(rows, targets, noObjectWeight).mul(Scalars.of(ceWeight));
+                : MaskLosses.crossEntropy(rows, targets, noObjectWeight, ignored > 0 ? 1 : layers)
+                        .mul(Scalars.of(ceWeight));
         NDArray focal;
         NDArray dice;
         if (matched == 0) {
@@ -158,7 +193,7 @@ public final class SetCriterion {
                 for (int q = 0; q < n; q++) {
                     if (targetOf[b][q] >= 0) {
                         predIdx[j] = (long) b * n + q;
-                        tgtIdx[j++] = t.offset(b) + targetOf[b][q];
+                        tgtIdx[j++] = t.offset(b % tb0) + targetOf[b][q];
                     }
                 }
             }

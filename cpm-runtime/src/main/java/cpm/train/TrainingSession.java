@@ -353,22 +353,21 @@ public final class TrainingSession implements AutoCloseable {
         l.wPcl = recipe.getFloat("cpm.pclWeight");
         matcher.reseed(seed * 1_000_003L + step);
         criterion.reseed(seed * 1_000_033L + step);
-        List<LayerOutput> layers = recipe.getBool("loss.deepSupervision") ? f.out.layers() : List.of(f.out.last());
-        NDArray sum = null;
-        Matching lastMatch = null;
-        for (LayerOutput layer : layers) {
-            // non-finite outputs would reach the matcher as NaN costs: report them as a non-finite l_agn instead
-            double check = layer.classLogits().sum().getFloat() + layer.maskLogits().sum().getFloat();
-            if (!Double.isFinite(check)) {
-                throw new NonFiniteLossException(step, "loss_agn", batch.ids(), Map.of("loss_agn", Double.NaN,
-                        "outputs_sum", check));
-            }
-            Matching match = matcher.match(layer.classLogits(), layer.maskLogits(), f.targets);
-            LossTerms terms = criterion.layerLoss(layer.classLogits(), layer.maskLogits(), f.targets, match);
-            sum = sum == null ? terms.total() : sum.add(terms.total());
-            lastMatch = match;
+        List<NDArray> cls = new ArrayList<>();
+        List<NDArray> masks = new ArrayList<>();
+        for (LayerOutput layer : f.out.layers()) {
+            cls.add(layer.classLogits());
+            masks.add(layer.maskLogits());
         }
-        l.agn = sum;
+        SetCriterion.DeepLoss deep;
+        try {
+            deep = criterion.deepLoss(cls, masks, f.targets, matcher);
+        } catch (HungarianMatcher.NonFiniteCostException e) {
+            // non-finite outputs reach the matcher as non-finite costs: report them as a non-finite l_agn
+            throw new NonFiniteLossException(step, "loss_agn", batch.ids(), Map.of("loss_agn", Double.NaN));
+        }
+        l.agn = deep.terms().total();
+        Matching lastMatch = deep.lastMatching();
         l.assigned = assignedClasses(lastMatch, f.targets, recipe.getInt("queries.count"));
         return l;
     }

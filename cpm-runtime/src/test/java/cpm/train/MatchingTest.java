@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -377,6 +378,62 @@ class MatchingTest {
     }
 
     /** {@code len} values drawn uniformly from [-half, half) in order: random class or mask logits. */
+    @Test
+    void stackedDeepLossEqualsTheSumOfPerLayerMatchingAndLosses() {
+        Recipe r = Recipe.builder("t").set("matcher.points", 0).build();
+        SplittableRandom rnd = new SplittableRandom(21);
+        int b = 2;
+        int n = 4;
+        int layers = 3;
+        Targets t = targets();
+        HungarianMatcher matcher = new HungarianMatcher(r, 5);
+        SetCriterion crit = new SetCriterion(r, C, 3);
+        float[][] grads = new float[2][];
+        double[] totals = new double[2];
+        Matching[] lastMatch = new Matching[2];
+        List<float[]> cls = new java.util.ArrayList<>();
+        List<float[]> msk = new java.util.ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            cls.add(uniform(rnd, b * n * (C + 1), 3));
+            msk.add(uniform(rnd, b * n * 16, 4));
+        }
+        for (int way = 0; way < 2; way++) {
+            List<NDArray> cl = new java.util.ArrayList<>();
+            List<NDArray> ml = new java.util.ArrayList<>();
+            NDArray leaf = mgr.create(new float[layers * b * n * 16], new Shape(layers, b, n, 4, 4));
+            leaf.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                for (int l = 0; l < layers; l++) {
+                    cl.add(mgr.create(cls.get(l), new Shape(b, n, C + 1)));
+                    ml.add(leaf.get(l).add(mgr.create(msk.get(l), new Shape(b, n, 4, 4))));
+                }
+                NDArray total;
+                if (way == 0) {
+                    SetCriterion.DeepLoss d = crit.deepLoss(cl, ml, t, matcher);
+                    total = d.terms().total();
+                    lastMatch[0] = d.lastMatching();
+                } else {
+                    total = null;
+                    for (int l = 0; l < layers; l++) {
+                        Matching m = matcher.match(cl.get(l), ml.get(l), t);
+                        NDArray x = crit.layerLoss(cl.get(l), ml.get(l), t, m).total();
+                        total = total == null ? x : total.add(x);
+                        lastMatch[1] = m;
+                    }
+                }
+                totals[way] = total.getFloat();
+                gc.backward(total);
+            }
+            grads[way] = leaf.getGradient().toFloatArray();
+        }
+        assertEquals(totals[1], totals[0], 1e-4 * Math.abs(totals[1]));
+        assertArrayEquals(grads[1], grads[0], 1e-5f);
+        for (int i = 0; i < b; i++) {
+            assertArrayEquals(lastMatch[1].queryIndex()[i], lastMatch[0].queryIndex()[i]);
+            assertArrayEquals(lastMatch[1].targetIndex()[i], lastMatch[0].targetIndex()[i]);
+        }
+    }
+
     static float[] uniform(SplittableRandom rnd, int len, double half) {
         float[] out = new float[len];
         for (int i = 0; i < len; i++) {
