@@ -13,7 +13,9 @@ import cpm.train.TrainingSession;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -106,8 +108,7 @@ public final class Benchmarks {
             eval(Presets.get("tiny"), options.threads.get(0));
         }
         if (options.runs("hungarian")) {
-            hungarian();
-            hungarianReference();
+            hungarianRounds();
         }
         if (options.runs("gmm")) {
             gmmUpdate("tiny", Presets.get("tiny"), -1);
@@ -278,30 +279,6 @@ public final class Benchmarks {
         }
     }
 
-    /** scipy's linear_sum_assignment on the same matrices, and the ratio of the solve times. */
-    void hungarianReference() {
-        if (options.reference == null) {
-            return;
-        }
-        List<double[][]> ms = new ArrayList<>();
-        for (int[] sz : HUNGARIAN_SIZES) {
-            ms.add(costMatrix(sz[0], sz[1], options.seed));
-        }
-        try {
-            for (BenchRow row : options.reference.hungarian(ms)) {
-                add(row.name(), row.unit(), row.value(), row.detail());
-                String size = row.detail().replaceAll(".*size=(\\S+).*", "$1");
-                Double ours = hungarianUs.get(size);
-                if (row.name().equals("scipy_hungarian_us") && ours != null) {
-                    add("hungarian_ratio", "ratio", ours / row.value(), "size=" + size
-                            + " cpm / scipy linear_sum_assignment (target <= 1)");
-                }
-            }
-        } catch (java.io.IOException e) {
-            log.println("  reference skipped: " + e.getMessage());
-        }
-    }
-
     /** Evaluation throughput of tiny on its test split (untrained weights: the work is the same). */
     public double eval(Recipe base, int threads) {
         Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
@@ -318,7 +295,7 @@ public final class Benchmarks {
         }
     }
 
-    /** The sizes of {@link #hungarian()}: rows x cols. */
+    /** The sizes of {@link #hungarianRounds()}: rows x cols. */
     public static final int[][] HUNGARIAN_SIZES = {{16, 4}, {100, 10}, {100, 100}, {300, 300}};
 
     /** The seeded random cost matrix of a size (uniform in [0, 1)). */
@@ -339,42 +316,119 @@ public final class Benchmarks {
         return hungarianUs;
     }
 
-    /** Median solve time per size, repeated for at least 0.4 s (and at least 15 times) after a warm-up. */
-    public void hungarian() {
-        for (int[] sz : HUNGARIAN_SIZES) {
-            double[][] c = costMatrix(sz[0], sz[1], options.seed);
-            long sink = 0;
-            long warmEnd = cpuNs() + 300_000_000L;  // 0.3 s of this thread's CPU: the JIT has compiled the solver
-            while (cpuNs() < warmEnd) {
-                sink += LinearAssignment.solve(c)[0];
+    /** Rounds of the solver and scipy, alternating, so that both see the same machine (the median round counts). */
+    static final int HUNGARIAN_ROUNDS = 3;
+
+    /**
+     * The solver and scipy's linear_sum_assignment on the same matrices, in {@link #HUNGARIAN_ROUNDS} alternating
+     * rounds: on a shared 2-core machine the clock rate moves with the other core's load, so a comparison of runs
+     * minutes apart can be off by 10% either way. Each row is the median over the rounds; the ratio is the median
+     * of the per-round ratios.
+     */
+    public void hungarianRounds() {
+        Map<String, List<Double>> ours = new LinkedHashMap<>();
+        Map<String, List<Double>> theirs = new LinkedHashMap<>();
+        Map<String, String> details = new LinkedHashMap<>();
+        Map<String, String> refDetails = new LinkedHashMap<>();
+        long sink = 0;
+        for (int round = 0; round < HUNGARIAN_ROUNDS; round++) {
+            for (int[] sz : HUNGARIAN_SIZES) {
+                double[][] c = costMatrix(sz[0], sz[1], options.seed);
+                String key = sz[0] + "x" + sz[1];
+                double[] r = hungarianOnce(c);
+                sink += (long) r[2];
+                ours.computeIfAbsent(key, k -> new ArrayList<>()).add(r[0]);
+                details.put(key, String.format(Locale.ROOT, "wall %.3f us, %d batches of %d", r[1], (long) r[3],
+                        (long) r[4]));
             }
-            // batches of calls timed by the thread's CPU clock (insensitive to other load), ~2 ms per batch
-            long t1 = cpuNs();
-            sink += LinearAssignment.solve(c)[0];
-            int per = (int) Math.max(1, Math.min(100_000, 2_000_000 / Math.max(1, cpuNs() - t1)));
-            List<Double> us = new ArrayList<>();
-            List<Double> wall = new ArrayList<>();
-            long end = System.nanoTime() + 400_000_000L;
-            while (us.size() < 15 || System.nanoTime() < end) {
-                long c0 = cpuNs();
-                long t0 = System.nanoTime();
-                for (int k = 0; k < per; k++) {
-                    sink += LinearAssignment.solve(c)[0];
+            if (options.reference != null) {
+                List<double[][]> ms = new ArrayList<>();
+                for (int[] sz : HUNGARIAN_SIZES) {
+                    ms.add(costMatrix(sz[0], sz[1], options.seed));
                 }
-                wall.add((System.nanoTime() - t0) / 1e3 / per);
-                us.add((cpuNs() - c0) / 1e3 / per);
-                if (us.size() >= 2000) {
-                    break;
+                try {
+                    for (BenchRow row : options.reference.hungarian(ms)) {
+                        if (row.name().equals("scipy_hungarian_us")) {
+                            String size = row.detail().replaceAll(".*size=(\\S+).*", "$1");
+                            theirs.computeIfAbsent(size, k -> new ArrayList<>()).add(row.value());
+                            refDetails.put(size, row.detail());
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    log.println("  reference skipped: " + e.getMessage());
                 }
             }
+        }
+        for (Map.Entry<String, List<Double>> e : ours.entrySet()) {
+            String key = e.getKey();
+            List<Double> us = e.getValue();
             double med = Stats.median(us.stream().mapToDouble(Double::doubleValue).toArray());
-            double medWall = Stats.median(wall.stream().mapToDouble(Double::doubleValue).toArray());
-            String key = sz[0] + "x" + sz[1];
             hungarianUs.put(key, med);
             add("hungarian_us", "us", med, String.format(Locale.ROOT, "size=%s uniform [0,1) seed=%d CPU time per"
-                    + " call, median of %d batches of %d (wall %.3f us; checksum %d) load=%s", key, options.seed,
-                    us.size(), per, medWall, sink % 1000, Machine.load()));
+                    + " call, median of %d rounds %s (last round: %s; checksum %d) load=%s", key, options.seed,
+                    us.size(), fmtList(us), details.get(key), sink % 1000, Machine.load()));
         }
+        for (Map.Entry<String, List<Double>> e : theirs.entrySet()) {
+            String key = e.getKey();
+            List<Double> us = e.getValue();
+            double med = Stats.median(us.stream().mapToDouble(Double::doubleValue).toArray());
+            add("scipy_hungarian_us", "us", med, String.format(Locale.ROOT, "median of %d rounds %s; last round: %s",
+                    us.size(), fmtList(us), refDetails.get(key)));
+            List<Double> mine = ours.get(key);
+            if (mine != null && mine.size() == us.size()) {
+                double[] ratios = new double[us.size()];
+                for (int i = 0; i < ratios.length; i++) {
+                    ratios[i] = mine.get(i) / us.get(i);
+                }
+                List<Double> rl = new ArrayList<>();
+                for (double x : ratios) {
+                    rl.add(x);
+                }
+                add("hungarian_ratio", "ratio", Stats.median(ratios), "size=" + key + " cpm / scipy"
+                        + " linear_sum_assignment, median of the per-round ratios " + fmtList(rl) + " (target <= 1)");
+            }
+        }
+    }
+
+    private static String fmtList(List<Double> xs) {
+        StringBuilder b = new StringBuilder("[");
+        for (double x : xs) {
+            b.append(b.length() == 1 ? "" : " ").append(String.format(Locale.ROOT, "%.3f", x));
+        }
+        return b.append(']').toString();
+    }
+
+    /**
+     * One round for one matrix: the median CPU time per call over batches of calls (~2 ms each) for at least
+     * 0.4 s after 0.3 s of warm-up. Returns {median us, median wall us, checksum, batches, calls per batch}.
+     */
+    private static double[] hungarianOnce(double[][] c) {
+        long sink = 0;
+        long warmEnd = cpuNs() + 300_000_000L;  // 0.3 s of this thread's CPU: the JIT has compiled the solver
+        while (cpuNs() < warmEnd) {
+            sink += LinearAssignment.solve(c)[0];
+        }
+        // batches of calls timed by the thread's CPU clock (insensitive to other load), ~2 ms per batch
+        long t1 = cpuNs();
+        sink += LinearAssignment.solve(c)[0];
+        int per = (int) Math.max(1, Math.min(100_000, 2_000_000 / Math.max(1, cpuNs() - t1)));
+        List<Double> us = new ArrayList<>();
+        List<Double> wall = new ArrayList<>();
+        long end = System.nanoTime() + 400_000_000L;
+        while (us.size() < 15 || System.nanoTime() < end) {
+            long c0 = cpuNs();
+            long t0 = System.nanoTime();
+            for (int k = 0; k < per; k++) {
+                sink += LinearAssignment.solve(c)[0];
+            }
+            wall.add((System.nanoTime() - t0) / 1e3 / per);
+            us.add((cpuNs() - c0) / 1e3 / per);
+            if (us.size() >= 2000) {
+                break;
+            }
+        }
+        return new double[] {Stats.median(us.stream().mapToDouble(Double::doubleValue).toArray()),
+                Stats.median(wall.stream().mapToDouble(Double::doubleValue).toArray()), sink, us.size(), per};
     }
 
     /**

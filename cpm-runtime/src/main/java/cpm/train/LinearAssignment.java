@@ -98,72 +98,100 @@ public final class LinearAssignment {
      * n <= m: assigns every row; returns for each column its row or -1. Shortest augmenting paths with row and
      * column potentials (Crouse 2016, the method of scipy's linear_sum_assignment): each row's Dijkstra search
      * scans only the columns not yet reached, and the potentials are updated once per augmentation rather than at
-     * every step of the search (bench/NOTES.md). Ties go to an unassigned column, else to the lowest index.
+     * every step of the search (bench/NOTES.md). Ties go to an unassigned column, else to the first in scan order.
+     *
+     * <p>The columns not yet reached are kept compacted in "position space" (their ids, tentative distances,
+     * potentials and predecessors side by side, a reached column swapped out with the last one), so the hot loop
+     * reads four arrays sequentially and only the cost row through an index (bench/NOTES.md, change 11).
      *
      * @param a n x m costs, row-major
      */
     private static int[] solveWide(double[] a, int n, int m) {
         double[] u = new double[n];
         double[] v = new double[m];
-        double[] dist = new double[m];     // shortest path cost from the current row to each column
-        int[] path = new int[m];           // the row from which each column was reached
+        double[] dist = new double[m];     // column space: final distance of each column reached in this search
+        int[] path = new int[m];           // column space: the row from which each reached column was reached
         int[] col4row = new int[n];
         int[] row4col = new int[m];
-        int[] remaining = new int[m];
-        int[] rowSeen = new int[n];        // == cur + 1 when reached in the search for row cur (no clearing)
-        int[] colSeen = new int[m];
+        int[] remCol = new int[m];         // position space: the columns not yet reached, and their
+        double[] remDist = new double[m];  // tentative distances,
+        double[] remV = new double[m];     // potentials
+        int[] remPath = new int[m];        // and predecessors
+        int[] reachedCols = new int[m];
+        int[] reachedRows = new int[n];
         java.util.Arrays.fill(col4row, -1);
         java.util.Arrays.fill(row4col, -1);
         for (int cur = 0; cur < n; cur++) {
-            int stamp = cur + 1;
             int left = m;
-            for (int k = 0; k < m; k++) {
-                remaining[k] = m - 1 - k;  // scanned from the end: the lowest index wins ties
-            }
+            int nCols = 0;
+            int nRows = 0;
             double minVal = 0;
             int i = cur;
             int sink = -1;
             boolean first = true;          // the first scan sets every column's distance (no infinity fill)
             while (sink < 0) {
-                rowSeen[i] = stamp;
+                reachedRows[nRows++] = i;
                 int index = -1;
                 double lowest = Double.POSITIVE_INFINITY;
                 double base = minVal - u[i];
                 int off = i * m;
-                for (int k = 0; k < left; k++) {
-                    int j = remaining[k];
-                    double r = base + a[off + j] - v[j];
-                    if (first || r < dist[j]) {
-                        path[j] = i;
-                        dist[j] = r;
+                if (first) {
+                    // also fills position space: every column, from the last one (the original search's order,
+                    // kept so that ties give the same answers)
+                    for (int k = 0; k < m; k++) {
+                        int j = m - 1 - k;
+                        double vj = v[j];
+                        double r = base + a[off + j] - vj;
+                        remCol[k] = j;
+                        remV[k] = vj;
+                        remPath[k] = i;
+                        remDist[k] = r;
+                        if (r < lowest || (r == lowest && row4col[j] < 0)) {
+                            lowest = r;
+                            index = k;
+                        }
                     }
-                    double d = dist[j];
-                    if (d < lowest || (d == lowest && row4col[j] < 0)) {
-                        lowest = d;
-                        index = k;
+                    first = false;
+                } else {
+                    for (int k = 0; k < left; k++) {
+                        int j = remCol[k];
+                        double r = base + a[off + j] - remV[k];
+                        double d = remDist[k];
+                        if (r < d) {
+                            remPath[k] = i;
+                            remDist[k] = r;
+                            d = r;
+                        }
+                        if (d < lowest || (d == lowest && row4col[j] < 0)) {
+                            lowest = d;
+                            index = k;
+                        }
                     }
                 }
-                first = false;
                 minVal = lowest;
-                int j = remaining[index];
+                int j = remCol[index];
+                dist[j] = remDist[index];
+                path[j] = remPath[index];
+                reachedCols[nCols++] = j;
                 if (row4col[j] < 0) {
                     sink = j;
                 } else {
                     i = row4col[j];
                 }
-                colSeen[j] = stamp;
-                remaining[index] = remaining[--left];
+                left--;
+                remCol[index] = remCol[left];
+                remDist[index] = remDist[left];
+                remV[index] = remV[left];
+                remPath[index] = remPath[left];
             }
             u[cur] += minVal;
-            for (int r = 0; r < n; r++) {
-                if (rowSeen[r] == stamp && r != cur) {
-                    u[r] += minVal - dist[col4row[r]];
-                }
+            for (int k = 1; k < nRows; k++) {         // reachedRows[0] == cur
+                int r = reachedRows[k];
+                u[r] += minVal - dist[col4row[r]];
             }
-            for (int c = 0; c < m; c++) {
-                if (colSeen[c] == stamp) {
-                    v[c] -= minVal - dist[c];
-                }
+            for (int k = 0; k < nCols; k++) {
+                int c = reachedCols[k];
+                v[c] -= minVal - dist[c];
             }
             int j = sink;
             while (true) {
