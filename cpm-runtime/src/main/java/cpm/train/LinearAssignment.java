@@ -146,7 +146,7 @@ public final class LinearAssignment {
                         remV[k] = vj;
                         remPath[k] = i;
                         remDist[k] = r;
-                        if (r < lowest || (r == lowest && row4col[j] < 0)) {
+                        if (r <= lowest && (r < lowest || row4col[j] < 0)) {   // ties are rare: one compare
                             lowest = r;
                             index = k;
                         }
@@ -162,7 +162,7 @@ public final class LinearAssignment {
                             remDist[k] = r;
                             d = r;
                         }
-                        if (d < lowest || (d == lowest && row4col[j] < 0)) {
+                        if (d <= lowest && (d < lowest || row4col[j] < 0)) {
                             lowest = d;
                             index = k;
                         }
