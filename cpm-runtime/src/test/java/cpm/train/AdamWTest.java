@@ -13,9 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The flat-buffer AdamW against a per-parameter float64 AdamW written out here (groups, decay, clipping). */
+/**
+ * AdamW over flat parameter chunks against a per-parameter float64 AdamW written out here (groups, decay,
+ * clipping), and frozen parameters sharing a chunk with trained ones.
+ */
 class AdamWTest {
 
     @Test
@@ -111,5 +115,41 @@ class AdamWTest {
             opt.step(0.0);                          // zero gradients: m <- 0.9 m
             assertEquals(0.9f * 3f, opt.state().get("m/b").toFloatArray()[2], 1e-6f);
         }
+    }
+
+    @Test
+    void frozenParameterInAChunkNeverMovesAndItsNeighbourTrainsAsAlone() {
+        float[][] after = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            try (NDManager root = NDManager.newBaseManager()) {
+                Weights w = new Weights(root.newSubManager(), 11);
+                NDArray frozen = w.param("frozen", new Shape(4, 3), Init.normal(1.0));
+                NDArray trained = w.param("trained", new Shape(3, 5), Init.normal(1.0));
+                assertEquals(1, w.chunks().size(), "both matrices share one chunk");
+                if (run == 0) {
+                    w.freeze("frozen");
+                }
+                float[] frozenBefore = frozen.toFloatArray();
+                AdamW opt = new AdamW(w, 0.05, 0, Map.of());
+                for (int step = 0; step < 3; step++) {
+                    try (NDManager sm = root.newSubManager();
+                         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray loss = trained.mul(sm.arange(15f).reshape(3, 5)).sum();
+                        if (run == 1) {
+                            loss = loss.add(frozen.mul(sm.zeros(new Shape(4, 3))).sum());
+                        }
+                        gc.backward(loss);
+                    }
+                    opt.step(1e-2);
+                }
+                if (run == 0) {
+                    assertArrayEquals(frozenBefore, frozen.toFloatArray(), 0f, "a frozen parameter does not move");
+                    assertEquals(java.util.List.of("trained"), opt.parameterNames());
+                }
+                after[run] = trained.toFloatArray();
+            }
+        }
+        // run 1 trains both (the frozen one with a zero gradient, so only decay moves it): the neighbour ends the same
+        assertArrayEquals(after[1], after[0], 1e-6f);
     }
 }
