@@ -198,7 +198,8 @@ public final class Benchmarks {
         double[][] parts = new double[StepTiming.PARTS.length][n];
         List<Double> losses = new ArrayList<>();
         Map<String, List<BenchRow>> refRows = new LinkedHashMap<>();
-        List<double[]> ours = new ArrayList<>();     // per round: median compute (wall), median thread CPU
+        List<Double> oursWall = new ArrayList<>();   // per round: median step without data
+        List<Double> oursCpu = new ArrayList<>();    // per round: median CPU time of the stepping thread
         long flops;
         try (TrainingSession s = new TrainingSession(r)) {
             flops = 3L * s.model().flopsPerImage() * batch;
@@ -223,9 +224,8 @@ public final class Benchmarks {
                         parts[k][i] = p[k];
                     }
                 }
-                ours.add(new double[] {
-                        Stats.median(java.util.Arrays.copyOfRange(compute, from, from + options.steps)),
-                        Stats.median(java.util.Arrays.copyOfRange(cpu, from, from + options.steps))});
+                oursWall.add(Stats.median(java.util.Arrays.copyOfRange(compute, from, from + options.steps)));
+                oursCpu.add(Stats.median(java.util.Arrays.copyOfRange(cpu, from, from + options.steps)));
                 if (options.reference != null) {
                     for (BenchRow row : referenceRound(base, threads)) {
                         refRows.computeIfAbsent(row.name(), k -> new ArrayList<>()).add(row);
@@ -275,7 +275,7 @@ public final class Benchmarks {
             add("train_gflops_cpu_ratio", "ratio", gfc / cpuCeiling, id
                     + " train_gflops_cpu / matmul_gflops_cpu (target >= 0.40)");
         }
-        addReferenceRows(base.name(), threads, refRows, ours);
+        addReferenceRows(base.name(), threads, refRows, oursWall, oursCpu);
         return st;
     }
 
@@ -293,33 +293,24 @@ public final class Benchmarks {
 
     /** The reference's rows (median over rounds) and the ratios (median of the per-round ratios). */
     private void addReferenceRows(String recipe, int threads, Map<String, List<BenchRow>> refRows,
-                                  List<double[]> ours) {
+                                  List<Double> oursWall, List<Double> oursCpu) {
         for (Map.Entry<String, List<BenchRow>> e : refRows.entrySet()) {
             List<BenchRow> rs = e.getValue();
             List<Double> values = new ArrayList<>();
             for (BenchRow row : rs) {
                 values.add(row.value());
             }
-            double med = Stats.median(values.stream().mapToDouble(Double::doubleValue).toArray());
-            add(e.getKey(), rs.get(0).unit(), med, (rs.size() > 1 ? "median of " + rs.size() + " rounds "
-                    + fmtList(values) + "; last round: " : "") + rs.get(rs.size() - 1).detail());
-            String kind = e.getKey().equals("ref_train_step_ms") ? "wall"
-                    : e.getKey().equals("ref_train_step_cpu_ms") && threads == 1 ? "cpu" : null;
-            if (kind == null || rs.size() != ours.size()) {
-                continue;
-            }
-            double[] ratios = new double[rs.size()];
-            List<Double> rl = new ArrayList<>();
-            for (int i = 0; i < ratios.length; i++) {
-                ratios[i] = ours.get(i)[kind.equals("wall") ? 0 : 1] / rs.get(i).value();
-                rl.add(ratios[i]);
-            }
-            if (kind.equals("wall")) {
-                add("train_step_ratio", "ratio", Stats.median(ratios), String.format(Locale.ROOT,
+            add(e.getKey(), rs.get(0).unit(), Stats.median(values), (rs.size() > 1 ? "median of " + rs.size()
+                    + " rounds " + fmtList(values) + "; last round: " : "") + rs.get(rs.size() - 1).detail());
+            if (e.getKey().equals("ref_train_step_ms") && values.size() == oursWall.size()) {
+                List<Double> rl = Stats.ratios(oursWall, values);
+                add("train_step_ratio", "ratio", Stats.median(rl), String.format(Locale.ROOT,
                         "recipe=%s threads=%d cpm step without data / pytorch-python, median of the per-round ratios"
                                 + " %s (target <= 0.9)", recipe, threads, fmtList(rl)));
-            } else {
-                add("train_step_cpu_ratio", "ratio", Stats.median(ratios), String.format(Locale.ROOT,
+            } else if (e.getKey().equals("ref_train_step_cpu_ms") && threads == 1
+                    && values.size() == oursCpu.size()) {
+                List<Double> rl = Stats.ratios(oursCpu, values);
+                add("train_step_cpu_ratio", "ratio", Stats.median(rl), String.format(Locale.ROOT,
                         "recipe=%s threads=1 cpm / pytorch-python CPU time of the stepping thread, median of the"
                                 + " per-round ratios %s (target <= 0.9)", recipe, fmtList(rl)));
             }
@@ -359,9 +350,6 @@ public final class Benchmarks {
 
     private final java.util.Map<String, Double> hungarianUs = new java.util.LinkedHashMap<>();
 
-    public java.util.Map<String, Double> hungarianUs() {
-        return hungarianUs;
-    }
 
     /** Rounds of the solver and scipy, alternating, so that both see the same machine (the median round counts). */
     static final int HUNGARIAN_ROUNDS = 3;
@@ -378,10 +366,13 @@ public final class Benchmarks {
         Map<String, String> details = new LinkedHashMap<>();
         Map<String, String> refDetails = new LinkedHashMap<>();
         long sink = 0;
+        List<double[][]> ms = new ArrayList<>();
+        for (int[] sz : HUNGARIAN_SIZES) {
+            ms.add(costMatrix(sz[0], sz[1], options.seed));
+        }
         for (int round = 0; round < HUNGARIAN_ROUNDS; round++) {
-            for (int[] sz : HUNGARIAN_SIZES) {
-                double[][] c = costMatrix(sz[0], sz[1], options.seed);
-                String key = sz[0] + "x" + sz[1];
+            for (double[][] c : ms) {
+                String key = c.length + "x" + c[0].length;
                 double[] r = hungarianOnce(c);
                 sink += (long) r[2];
                 ours.computeIfAbsent(key, k -> new ArrayList<>()).add(r[0]);
@@ -389,10 +380,6 @@ public final class Benchmarks {
                         (long) r[4]));
             }
             if (options.reference != null) {
-                List<double[][]> ms = new ArrayList<>();
-                for (int[] sz : HUNGARIAN_SIZES) {
-                    ms.add(costMatrix(sz[0], sz[1], options.seed));
-                }
                 try {
                     for (BenchRow row : options.reference.hungarian(ms)) {
                         if (row.name().equals("scipy_hungarian_us")) {
@@ -409,7 +396,7 @@ public final class Benchmarks {
         for (Map.Entry<String, List<Double>> e : ours.entrySet()) {
             String key = e.getKey();
             List<Double> us = e.getValue();
-            double med = Stats.median(us.stream().mapToDouble(Double::doubleValue).toArray());
+            double med = Stats.median(us);
             hungarianUs.put(key, med);
             add("hungarian_us", "us", med, String.format(Locale.ROOT, "size=%s uniform [0,1) seed=%d CPU time per"
                     + " call, median of %d rounds %s (last round: %s; checksum %d) load=%s", key, options.seed,
@@ -418,20 +405,13 @@ public final class Benchmarks {
         for (Map.Entry<String, List<Double>> e : theirs.entrySet()) {
             String key = e.getKey();
             List<Double> us = e.getValue();
-            double med = Stats.median(us.stream().mapToDouble(Double::doubleValue).toArray());
+            double med = Stats.median(us);
             add("scipy_hungarian_us", "us", med, String.format(Locale.ROOT, "median of %d rounds %s; last round: %s",
                     us.size(), fmtList(us), refDetails.get(key)));
             List<Double> mine = ours.get(key);
             if (mine != null && mine.size() == us.size()) {
-                double[] ratios = new double[us.size()];
-                for (int i = 0; i < ratios.length; i++) {
-                    ratios[i] = mine.get(i) / us.get(i);
-                }
-                List<Double> rl = new ArrayList<>();
-                for (double x : ratios) {
-                    rl.add(x);
-                }
-                add("hungarian_ratio", "ratio", Stats.median(ratios), "size=" + key + " cpm / scipy"
+                List<Double> rl = Stats.ratios(mine, us);
+                add("hungarian_ratio", "ratio", Stats.median(rl), "size=" + key + " cpm / scipy"
                         + " linear_sum_assignment, median of the per-round ratios " + fmtList(rl) + " (target <= 1)");
             }
         }
@@ -474,8 +454,8 @@ public final class Benchmarks {
                 break;
             }
         }
-        return new double[] {Stats.median(us.stream().mapToDouble(Double::doubleValue).toArray()),
-                Stats.median(wall.stream().mapToDouble(Double::doubleValue).toArray()), sink, us.size(), per};
+        return new double[] {Stats.median(us),
+                Stats.median(wall), sink, us.size(), per};
     }
 
     /**

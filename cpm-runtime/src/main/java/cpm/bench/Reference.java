@@ -51,7 +51,7 @@ public final class Reference {
             Files.writeString(json, RecipeJson.toJson(r));
             return run(List.of(dir.resolve("train_step_ref.py").toString(), "--recipe", json.toString(),
                     "--threads", String.valueOf(threads), "--warmup", String.valueOf(warmup), "--steps",
-                    String.valueOf(steps), "--classes", String.valueOf(classes)), 900);
+                    String.valueOf(steps), "--classes", String.valueOf(classes)), 900, threads);
         } finally {
             Files.deleteIfExists(json);
         }
@@ -72,22 +72,21 @@ public final class Reference {
                 }
             }
             Files.writeString(f, sb.toString());
-            return run(List.of(dir.resolve("hungarian_ref.py").toString(), f.toString()), 300);
+            return run(List.of(dir.resolve("hungarian_ref.py").toString(), f.toString()), 300, 1);
         } finally {
             Files.deleteIfExists(f);
         }
     }
 
-    private List<BenchRow> run(List<String> args, int timeoutS) throws IOException {
+    /** Runs a reference script with its BLAS and OpenMP pools at {@code threads}. */
+    private List<BenchRow> run(List<String> args, int timeoutS, int threads) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(python.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        // one BLAS/OpenMP thread unless the script sizes its pools itself (train_step_ref.py does, from --threads):
         // Debian's torch multiplies in OpenBLAS, whose pool ignores torch.set_num_threads
-        int t = args.contains("--threads") ? Integer.parseInt(args.get(args.indexOf("--threads") + 1)) : 1;
         for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
-            pb.environment().put(v, String.valueOf(t));
+            pb.environment().put(v, String.valueOf(threads));
         }
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
