@@ -14,8 +14,9 @@ Usage: train_step_ref.py --recipe RECIPE.json --threads N [--warmup 5] [--steps 
 Prints CSV rows name,unit,value,detail on stdout.
 
 Debian's torch does its matrix products in OpenBLAS, whose own thread pool ignores torch.set_num_threads: left
-alone it ran every product on both cores while the step counted as "one thread" (bench/NOTES.md, change 8). The
-BLAS and OpenMP pools are therefore sized from --threads before torch is imported.
+alone it ran every product on both cores while the step counted as "one thread" (bench/NOTES.md, change 8), and
+at two threads its pool and torch's OpenMP pool contended for the cores (241 instead of 119 ms per step of tiny,
+change 15). OpenMP is therefore sized from --threads and OpenBLAS kept on one thread, before torch is imported.
 """
 import argparse
 import json
@@ -26,8 +27,9 @@ import sys
 import time
 
 _threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
-for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_v] = _threads
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 import numpy as np
 import torch

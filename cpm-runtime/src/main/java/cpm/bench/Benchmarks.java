@@ -203,6 +203,7 @@ public final class Benchmarks {
         long flops;
         try (TrainingSession s = new TrainingSession(r)) {
             flops = 3L * s.model().flopsPerImage() * batch;
+            s.loader().warmUp();                    // steady-state data, as from the second epoch (change 14)
             for (int i = 0; i < options.warmup; i++) {
                 losses.add(s.step().loss());
             }
@@ -513,6 +514,7 @@ public final class Benchmarks {
     public void memory(Recipe base, int threads) {
         Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
         try (TrainingSession s = new TrainingSession(r)) {
+            s.loader().warmUp();                    // the data cache full from the start: growth after is not data
             long t0 = System.nanoTime();
             int done = 0;
             double first = Double.NaN;

@@ -78,16 +78,20 @@ public final class Reference {
         }
     }
 
-    /** Runs a reference script with its BLAS and OpenMP pools at {@code threads}. */
+    /**
+     * Runs a reference script with torch's OpenMP pool at {@code threads} and OpenBLAS on one thread: Debian's torch
+     * multiplies in OpenBLAS, whose own pool ignores torch.set_num_threads; sized like OpenMP's, the two pools
+     * contend for the cores and the step at two threads took 241 ms instead of 119 (bench/NOTES.md, change 15).
+     */
     private List<BenchRow> run(List<String> args, int timeoutS, int threads) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(python.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        // Debian's torch multiplies in OpenBLAS, whose pool ignores torch.set_num_threads
-        for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
+        for (String v : List.of("OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
             pb.environment().put(v, String.valueOf(threads));
         }
+        pb.environment().put("OPENBLAS_NUM_THREADS", "1");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -24,6 +24,7 @@ public final class SyntheticDataset implements AvsDataset {
     private final int samplesPerFrame;
     private final int channels;
     private final boolean binary;
+    private final RenderCache audioCache = new RenderCache(RenderCache.DEFAULT_VALUES);
     private final Map<Integer, SynthScene> scenes = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, SynthScene> e) {
@@ -130,14 +131,15 @@ public final class SyntheticDataset implements AvsDataset {
         float[] rgb = new float[3 * height * width];
         int[] label = new int[height * width];
         s.renderImage(f, height, width, rgb, label, binary);
-        float[] audio = s.renderAudio(f, sampleRate, samplesPerFrame, channels);
+        float[] audio = audio(index);
         return new Sample(clipId(clip), f, height, width, rgb, label, audio, channels, sampleRate, tags(index));
     }
 
     @Override
     public float[] audio(int index) {
         check(index);
-        return scene(index / framesPerClip).renderAudio(index % framesPerClip, sampleRate, samplesPerFrame, channels);
+        return audioCache.get(index, i -> scene(i / framesPerClip).renderAudio(i % framesPerClip, sampleRate,
+                samplesPerFrame, channels));
     }
 
     @Override

@@ -15,6 +15,7 @@ public final class SyntheticOffscreen implements OffscreenSet {
     private final int samples;
     private final int channels;
     private final int classCount;
+    private final RenderCache cache = new RenderCache(RenderCache.DEFAULT_VALUES);
 
     public SyntheticOffscreen(long seed, int size, int sampleRate, double secondsPerFrame, int channels, int classCount) {
         this.seed = seed;
@@ -41,6 +42,10 @@ public final class SyntheticOffscreen implements OffscreenSet {
 
     @Override
     public float[] get(int index) {
+        return cache.get(index, this::render);
+    }
+
+    private float[] render(int index) {
         SplittableRandom r = rng(index);
         int type = 1 + r.nextInt(SynthSounds.TYPES);
         SynthSounds.Voice v = new SynthSounds.Voice(type, 0.92 + 0.16 * r.nextDouble(), r.nextDouble(), r.nextLong());

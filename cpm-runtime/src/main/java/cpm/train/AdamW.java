@@ -24,8 +24,11 @@ import java.util.Map;
  * <p>The update is the engine's fused Adam kernel (moments and weights in place, decay decoupled) called once per
  * {@link Weights.Chunk}: parameters are views into a few flat buffers, so the gradients of a chunk are gathered
  * with one concatenation, their norm is one kernel, and one call updates every parameter in it (bench/NOTES.md,
- * changes 6 and 9; a dozen NDArray calls per tensor cost 23 ms per step of tiny, this about 5). A chunk holding a
- * frozen parameter is updated tensor by tensor, so frozen weights never move.
+ * changes 6 and 9; a dozen NDArray calls per tensor cost 23 ms per step of tiny, this about 5). A chunk that also
+ * holds frozen parameters (tiny's unused softmax head shares the vector chunk with every bias) is updated the same
+ * way with zero gradients in the frozen places, and the frozen values are copied back afterwards, so they never
+ * move (change 13: tensor by tensor, the ~300 vectors of such a chunk cost ~15 engine ops each). A chunk with
+ * nothing to train is skipped.
  */
 public final class AdamW {
 
@@ -88,14 +91,14 @@ public final class AdamW {
         return norm;
     }
 
-    /** Whether every parameter of chunk {@code c} is trained (then it is updated as one flat tensor). */
-    private boolean whole(Weights.Chunk c, Map<String, Weights.Entry> entries) {
+    /** Whether chunk {@code c} holds at least one trained parameter (else the optimiser skips it). */
+    private static boolean trains(Weights.Chunk c, Map<String, Weights.Entry> entries) {
         for (String name : c.names()) {
-            if (!entries.get(name).trainable()) {
-                return false;
+            if (entries.get(name).trainable()) {
+                return true;
             }
         }
-        return true;
+        return false;
     }
 
     /**
@@ -113,25 +116,19 @@ public final class AdamW {
             List<NDArray> norms = new ArrayList<>();
             for (int i = 0; i < chunks.size(); i++) {
                 Weights.Chunk c = chunks.get(i);
-                if (whole(c, entries)) {
-                    NDList gs = new NDList(c.names().size());
-                    for (String name : c.names()) {
-                        NDArray g = entries.get(name).array().getGradient();
-                        g.attach(pending);
-                        gs.add(g.reshape(-1));
-                    }
-                    gathered[i] = NDArrays.concat(gs);
-                    gathered[i].attach(pending);
-                    norms.add(gathered[i].norm());
-                } else {
-                    for (String name : c.names()) {
-                        if (entries.get(name).trainable()) {
-                            NDArray g = entries.get(name).array().getGradient();
-                            g.attach(pending);
-                            norms.add(g.norm());
-                        }
-                    }
+                if (!trains(c, entries)) {
+                    continue;
                 }
+                NDList gs = new NDList(c.names().size());
+                for (String name : c.names()) {
+                    Weights.Entry e = entries.get(name);
+                    NDArray g = e.trainable() ? e.array().getGradient() : pending.zeros(e.array().getShape());
+                    g.attach(pending);
+                    gs.add(g.reshape(-1));
+                }
+                gathered[i] = NDArrays.concat(gs);
+                gathered[i].attach(pending);
+                norms.add(gathered[i].norm());
             }
             // summed in float64 on the host, in chunk order, so the norm does not depend on threads
             double sq = 0;
@@ -167,24 +164,27 @@ public final class AdamW {
                 Weights.Chunk c = chunks.get(i);
                 double glr = lr * groupLr.getOrDefault(c.group(), 1.0);
                 float wd = (float) (weightDecay > 0 && c.matrices() ? weightDecay : 0);
-                if (gathered[i] != null) {
-                    JniUtils.adamUpdate((PtNDArray) c.flat(), (PtNDArray) gathered[i], (PtNDArray) chunkM.get(i),
-                            (PtNDArray) chunkV.get(i), (float) glr, (float) glr * lrScale, wd, scale, -1f,
-                            (float) beta1, (float) beta2, epsHat, true);
-                    for (String name : c.names()) {
-                        JniUtils.zeroGrad((PtNDArray) entries.get(name).array());
+                if (gathered[i] == null) {
+                    continue;
+                }
+                List<NDArray[]> keep = new ArrayList<>();
+                for (String name : c.names()) {
+                    Weights.Entry e = entries.get(name);
+                    if (!e.trainable()) {
+                        NDArray saved = e.array().duplicate();
+                        saved.attach(pending);
+                        keep.add(new NDArray[] {e.array(), saved});
                     }
-                } else {
-                    for (String name : c.names()) {
-                        if (!entries.get(name).trainable()) {
-                            continue;
-                        }
-                        PtNDArray p = (PtNDArray) entries.get(name).array();
-                        PtNDArray g = (PtNDArray) p.getGradient();
-                        g.attach(pending);
-                        JniUtils.adamUpdate(p, g, (PtNDArray) m.get(name), (PtNDArray) v.get(name), (float) glr,
-                                (float) glr * lrScale, wd, scale, -1f, (float) beta1, (float) beta2, epsHat, true);
-                        JniUtils.zeroGrad(p);
+                }
+                JniUtils.adamUpdate((PtNDArray) c.flat(), (PtNDArray) gathered[i], (PtNDArray) chunkM.get(i),
+                        (PtNDArray) chunkV.get(i), (float) glr, (float) glr * lrScale, wd, scale, -1f,
+                        (float) beta1, (float) beta2, epsHat, true);
+                for (NDArray[] k : keep) {
+                    k[0].set(new NDIndex("..."), k[1]);      // in place: the parameter stays a view of its chunk
+                }
+                for (String name : c.names()) {
+                    if (entries.get(name).trainable()) {
+                        JniUtils.zeroGrad((PtNDArray) entries.get(name).array());
                     }
                 }
             }

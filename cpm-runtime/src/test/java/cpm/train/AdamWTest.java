@@ -152,4 +152,39 @@ class AdamWTest {
         // run 1 trains both (the frozen one with a zero gradient, so only decay moves it): the neighbour ends the same
         assertArrayEquals(after[1], after[0], 1e-6f);
     }
+
+    @Test
+    void parameterFrozenAfterTrainingStopsMovingThoughItsMomentsAreNotZero() {
+        try (NDManager root = NDManager.newBaseManager()) {
+            Weights w = new Weights(root.newSubManager(), 5);
+            NDArray a = w.param("a", new Shape(6), Init.normal(1.0));
+            NDArray b = w.param("b", new Shape(4), Init.normal(1.0));
+            AdamW opt = new AdamW(w, 0.0, 0, Map.of());
+            float[] bAtFreeze = null;
+            for (int step = 0; step < 6; step++) {
+                if (step == 3) {
+                    w.freeze("b");                      // m and v of b are non-zero now: a plain update would move it
+                    bAtFreeze = b.toFloatArray();
+                }
+                try (NDManager sm = root.newSubManager();
+                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray loss = a.mul(a).sum();
+                    if (step < 3) {
+                        loss = loss.add(b.mul(sm.arange(4f)).sum());
+                    }
+                    gc.backward(loss);
+                }
+                float[] aBefore = a.toFloatArray();
+                opt.step(1e-1);
+                float[] aAfter = a.toFloatArray();
+                // Adam's first step moves every coordinate by about lr against the gradient's sign (2a)
+                if (step == 0) {
+                    for (int k = 0; k < 6; k++) {
+                        assertEquals(aBefore[k] - 0.1f * Math.signum(aBefore[k]), aAfter[k], 1e-4f);
+                    }
+                }
+            }
+            assertArrayEquals(bAtFreeze, b.toFloatArray(), 0f, "frozen after 3 steps, b never moves again");
+        }
+    }
 }
