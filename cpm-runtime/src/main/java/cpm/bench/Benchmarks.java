@@ -249,14 +249,15 @@ public final class Benchmarks {
         String roundsNote = rounds > 1 ? " (" + rounds + " rounds of " + options.steps + ", alternating with the"
                 + " reference)" : "";
         add("train_step_ms", "ms", st.medianMs(), String.format(Locale.ROOT,
-                "%s batch=%d median of %d after %d warm-up%s; p90=%.1f mean=%.1f; without data %.1f; %s; load=%s", id,
+                "%s batch=%d median of %d after %d warm-up%s, the data set's sounds rendered before (as from the"
+                        + " second epoch); p90=%.1f mean=%.1f; without data %.1f; %s; load=%s", id,
                 batch, n, options.warmup, roundsNote, st.p90Ms(), mean, st.computeMs(), split, Machine.load()));
         if (threads == 1) {
             add("train_step_cpu_ms", "ms", st.cpuMs(), id + " CPU time of the stepping thread, median (one"
                     + " intra-op thread: all engine work runs on it; insensitive to other load)");
             add("train_step_proc_cpu_ms", "ms", st.processCpuMs(), id + " CPU time of the whole process per step,"
-                    + " median (every thread: the data loader's prefetch thread, which renders the synthetic batches the Python"
-                    + " reference pre-generates, the JIT compiler and the garbage collector included)");
+                    + " median (every thread: the data loader's prefetch thread, which still renders the images and"
+                    + " copies the cached sounds of every batch, the JIT compiler and the garbage collector included)");
         }
         for (int k = 0; k < parts.length; k++) {
             add("train_step_part_ms", "ms", med[k], id + " part=" + StepTiming.PARTS[k]);
@@ -524,8 +525,9 @@ public final class Benchmarks {
                 done++;
                 if (done == options.rssSteps) {
                     first = Machine.rssMb();
-                    add("rss_mb", "MiB", first, String.format(Locale.ROOT, "recipe=%s after %d steps (VmRSS, JVM %s)"
-                            + " %.0f s", base.name(), done, jvmHeap(), (System.nanoTime() - t0) / 1e9));
+                    add("rss_mb", "MiB", first, String.format(Locale.ROOT, "recipe=%s after %d steps (VmRSS, JVM %s;"
+                            + " the data set's sound cache filled before step 1) %.0f s", base.name(), done, jvmHeap(),
+                            (System.nanoTime() - t0) / 1e9));
                 } else if (done % 250 == 0) {
                     log.println(String.format(Locale.ROOT, "  ... %d steps, rss %.0f MiB", done, Machine.rssMb()));
                 }
