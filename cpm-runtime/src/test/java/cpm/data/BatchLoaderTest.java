@@ -172,4 +172,30 @@ class BatchLoaderTest {
         }
         return n == 0 ? Double.NaN : s / n;
     }
+
+    @Test
+    void warmUpReadsEverySoundOnceAndLeavesTheBatchesAsTheyWere() {
+        Recipe r = recipe("semantic");
+        List<List<Object>> cold = new ArrayList<>();
+        List<List<Object>> warm = new ArrayList<>();
+        for (List<List<Object>> out : List.of(cold, warm)) {
+            AvsDataset train = Datasets.open(r, "train");      // fresh sets: nothing cached yet
+            OffscreenSet noise = Datasets.offscreen(r, train);
+            try (NDManager m = NDManager.newBaseManager();
+                 BatchLoader l = new BatchLoader(train, noise, r, true, 7)) {
+                if (out == warm) {
+                    assertEquals(train.size() + noise.size(), l.warmUp());
+                    assertEquals(0, l.position(), "warming up consumes nothing");
+                }
+                for (int k = 0; k < 4; k++) {
+                    try (Batch b = l.next(m)) {
+                        out.add(contents(b));
+                    }
+                }
+            }
+        }
+        for (int k = 0; k < 4; k++) {
+            assertSame(cold.get(k), warm.get(k));
+        }
+    }
 }
