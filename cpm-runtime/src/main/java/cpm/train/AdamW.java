@@ -27,8 +27,9 @@ import java.util.Map;
  * changes 6 and 9; a dozen NDArray calls per tensor cost 23 ms per step of tiny, this about 5). A chunk that also
  * holds frozen parameters (tiny's unused softmax head shares the vector chunk with every bias) is updated the same
  * way with zero gradients in the frozen places, and the frozen values are copied back afterwards, so they never
- * move (change 13: tensor by tensor, the ~300 vectors of such a chunk cost ~15 engine ops each). A chunk with
- * nothing to train is skipped.
+ * move (change 13: tensor by tensor, the ~300 vectors of such a chunk cost ~15 engine ops each). Its gradient norm
+ * is still taken tensor by tensor, so clipping, and with it every training run, is the same to the last bit as
+ * before. A chunk with nothing to train is skipped.
  */
 public final class AdamW {
 
@@ -119,23 +120,40 @@ public final class AdamW {
                 if (!trains(c, entries)) {
                     continue;
                 }
+                boolean whole = true;
                 NDList gs = new NDList(c.names().size());
+                List<NDArray> own = new ArrayList<>();
                 for (String name : c.names()) {
                     Weights.Entry e = entries.get(name);
                     NDArray g = e.trainable() ? e.array().getGradient() : pending.zeros(e.array().getShape());
                     g.attach(pending);
                     gs.add(g.reshape(-1));
+                    whole &= e.trainable();
+                    if (e.trainable()) {
+                        own.add(g);
+                    }
                 }
                 gathered[i] = NDArrays.concat(gs);
                 gathered[i].attach(pending);
-                norms.add(gathered[i].norm());
+                if (whole) {
+                    norms.add(gathered[i].norm());
+                } else {
+                    // tensor by tensor, as before change 13: the same float32 norms, so the clipping (and every
+                    // documented training run) stays the same to the last bit
+                    for (NDArray g : own) {
+                        norms.add(g.norm());
+                    }
+                }
             }
             // summed in float64 on the host, in chunk order, so the norm does not depend on threads
+            if (norms.isEmpty()) {
+                return 0;
+            }
+            NDArray all = NDArrays.stack(new NDList(norms));
+            all.attach(pending);
             double sq = 0;
-            for (NDArray n : norms) {
-                n.attach(pending);
-                double x = n.getFloat();
-                sq += x * x;
+            for (float x : all.toFloatArray()) {
+                sq += (double) x * x;
             }
             return Math.sqrt(sq);
         } finally {

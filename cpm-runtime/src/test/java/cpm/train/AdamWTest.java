@@ -187,4 +187,27 @@ class AdamWTest {
             assertArrayEquals(bAtFreeze, b.toFloatArray(), 0f, "frozen after 3 steps, b never moves again");
         }
     }
+
+    @Test
+    void gradientNormOfAChunkWithFrozenPartsIsTheSumOfPerTensorNormsToTheLastBit() {
+        try (NDManager root = NDManager.newBaseManager()) {
+            Weights w = new Weights(root.newSubManager(), 13);
+            NDArray a = w.param("a", new Shape(7), Init.normal(1.0));
+            NDArray frozen = w.param("frozen", new Shape(5), Init.normal(1.0));
+            NDArray b = w.param("b", new Shape(300), Init.normal(1.0));
+            w.freeze("frozen");
+            AdamW opt = new AdamW(w, 0.0, 1.0, Map.of());
+            try (NDManager sm = root.newSubManager();
+                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(a.mul(a).sum().add(b.mul(b).mul(b).sum()).add(frozen.sum()));
+            }
+            // the documented training runs clip by this value: per-tensor float32 norms, summed in float64
+            double expected = 0;
+            for (NDArray p : List.of(a, b)) {
+                double x = p.getGradient().norm().getFloat();
+                expected += x * x;
+            }
+            assertEquals(Math.sqrt(expected), opt.gradNorm(), 0.0);
+        }
+    }
 }
