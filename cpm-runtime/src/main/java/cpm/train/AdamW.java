@@ -45,7 +45,7 @@ public final class AdamW {
     private final List<NDArray> chunkV = new ArrayList<>();
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
-    /** The gradients {@link #gradNorm} gathered, per chunk (null where it goes tensor by tensor), until apply. */
+    /** The gradients {@link #gradNorm} gathered, per chunk (null where nothing is trained), until apply. */
     private NDManager pending;
     private NDArray[] gathered;
     private long t;
@@ -92,16 +92,6 @@ public final class AdamW {
         return norm;
     }
 
-    /** Whether chunk {@code c} holds at least one trained parameter (else the optimiser skips it). */
-    private static boolean trains(Weights.Chunk c, Map<String, Weights.Entry> entries) {
-        for (String name : c.names()) {
-            if (entries.get(name).trainable()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * The global L2 norm of the current gradients, read without changing anything: training checks it is finite
      * before {@link #apply} touches the parameters or the moments. Keeps the gathered gradients for apply.
@@ -117,25 +107,23 @@ public final class AdamW {
             List<NDArray> norms = new ArrayList<>();
             for (int i = 0; i < chunks.size(); i++) {
                 Weights.Chunk c = chunks.get(i);
-                if (!trains(c, entries)) {
-                    continue;
-                }
-                boolean whole = true;
                 NDList gs = new NDList(c.names().size());
-                List<NDArray> own = new ArrayList<>();
+                List<NDArray> own = new ArrayList<>();            // the trained parameters' gradients
                 for (String name : c.names()) {
                     Weights.Entry e = entries.get(name);
                     NDArray g = e.trainable() ? e.array().getGradient() : pending.zeros(e.array().getShape());
                     g.attach(pending);
                     gs.add(g.reshape(-1));
-                    whole &= e.trainable();
                     if (e.trainable()) {
                         own.add(g);
                     }
                 }
+                if (own.isEmpty()) {
+                    continue;                                     // nothing to train in this chunk
+                }
                 gathered[i] = NDArrays.concat(gs);
                 gathered[i].attach(pending);
-                if (whole) {
+                if (own.size() == gs.size()) {
                     norms.add(gathered[i].norm());
                 } else {
                     // tensor by tensor, as before change 13: the same float32 norms, so the clipping (and every
@@ -179,12 +167,12 @@ public final class AdamW {
             float lrScale = (float) (Math.sqrt(bc2) / bc1);
             float epsHat = (float) (eps * Math.sqrt(bc2));
             for (int i = 0; i < chunks.size(); i++) {
-                Weights.Chunk c = chunks.get(i);
-                double glr = lr * groupLr.getOrDefault(c.group(), 1.0);
-                float wd = (float) (weightDecay > 0 && c.matrices() ? weightDecay : 0);
                 if (gathered[i] == null) {
                     continue;
                 }
+                Weights.Chunk c = chunks.get(i);
+                double glr = lr * groupLr.getOrDefault(c.group(), 1.0);
+                float wd = (float) (weightDecay > 0 && c.matrices() ? weightDecay : 0);
                 List<NDArray[]> keep = new ArrayList<>();
                 for (String name : c.names()) {
                     Weights.Entry e = entries.get(name);
