@@ -10,8 +10,9 @@ var recipe = Recipe.define("tiny", b -> b
         .decoder(d -> d.audioLayers(1).visualLayers(3).heads(4).hiddenDim(64).ffnDim(128))
         .queries(q -> q.count(12).dim(64))
         .classifier(c -> c.gmm(3).bankSize(512).updateInterval(10)   // CCDM, Eq. 1-4, M = 3
-                .varianceFloor(0.05).momentum(0.9))                   // CPU scale: wider floor, faster fit
-        .cpm(c -> c.vcp(1.0).acp(1.0).pcl(1.0).pclPixels(64))          // the three CPM tasks, weight 1 each
+                .momentum(0.97))                                      // CPU scale: means move from their random start in ~300 steps
+        .cpm(c -> c.vcp(1.0).acp(30.0).acpLoss("mse").pcl(1.0)        // the three CPM tasks; ACP as an MSE at weight 30
+                .pclPixels(64))
         .matcher(m -> m.points(0))                                      // match on every pixel
         .data(d -> d.synthetic("semantic").trainItems(400).testItems(40))
         .optim(o -> o.adamw(1e-3).weightDecay(1e-4).backboneLrMultiplier(1.0).steps(1200).batchSize(8)

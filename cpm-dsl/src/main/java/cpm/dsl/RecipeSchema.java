@@ -70,9 +70,19 @@ public final class RecipeSchema {
         dbl("classifier.momentum", 0.99, 0.0, 1.0, "GMM parameter momentum: new = m*old + (1-m)*EM");
         integer("classifier.emIterations", 3, 1, 100, "EM iterations per update");
         integer("classifier.updateInterval", 10, 1, 1_000_000, "steps between GMM updates");
-        dbl("classifier.varianceFloor", 1e-4, 1e-12, 1.0, "covariance floor added to the diagonal");
-        dbl("classifier.temperature", 1.0, 1e-3, 1e3, "divides the GMM log-likelihood logits before the CE loss");
+        dbl("classifier.varianceFloor", 1e-2, 1e-12, 1.0, "epsilon added to every diagonal variance (classifier.variance add) or its lower bound (clamp)");
+        choice("classifier.variance", "add", "add: sigma^2 = var + epsilon (GMMSeg); clamp: sigma^2 = max(var, floor), must stay below 1/D", "add", "clamp");
+        dbl("classifier.temperature", 1.0, 1e-3, 1e3, "divides the raw GMM log-likelihood logits (classifier.head raw)");
         integer("classifier.noObjectSamples", 64, 0, 100_000, "unmatched embeddings per step added to the no-object bank");
+        choice("classifier.space", "query", "what the GMM models: query (the decoder output q~ in query space, Sec. 3.1) or maskEmbed (the post-MLP mask embedding)", "query", "maskEmbed");
+        choice("classifier.head", "layernorm", "layernorm: L2(LayerNorm(x)), unit means, class-axis LayerNorm with learned gamma, beta before the CE (GMMSeg); raw: L2(x), log-likelihoods / temperature", "layernorm", "raw");
+        choice("classifier.componentScore", "max", "per-class score from the M components: max (GMMSeg) or logsumexp with the weights (Eq. 2)", "max", "logsumexp");
+        choice("classifier.unfitted", "shared", "classes before their first fit: shared (the fitted classes' mean variance), mask (left out of the logits), unit (variance 1)", "shared", "mask", "unit");
+        choice("classifier.firstFit", "blend", "a class's first EM fit: blend (momentum from the seeded random initialisation, as GMMSeg's means start) or replace (takes the EM result as it is)", "blend", "replace");
+        choice("classifier.em", "sinkhorn", "M-step assignment: sinkhorn (balanced hard assignment, GMMSeg) or soft (responsibilities, Eq. 3-4)", "sinkhorn", "soft");
+        choice("classifier.enqueue", "all", "matched embeddings that enter the bank: all, or correct (argmax equals the target, GMMSeg)", "all", "correct");
+        dbl("classifier.lrMultiplier", 10.0, 0.0, 1e3, "learning rate of the GMM head's parameters (feature and class-axis LayerNorms, no-object logit) = optim.lr * this (GMMSeg's head: 10)");
+        choice("classifier.noObject", "mixture", "no-object: mixture (a GMM class; with the layernorm head its beta is a learned bias), linear (a linear logit beside the GMM classes, Mask2Former), prior (log of the running no-object fraction as prior)", "mixture", "linear", "prior");
 
         // CPM training tasks (Sec. 3.2)
         bool("cpm.vcp", true, "visual conditional prompting (Eq. 6)");
@@ -88,6 +98,10 @@ public final class RecipeSchema {
         str("cpm.noise", "auto", "ACP off-screen set: auto (synthetic off-screen set, or another clip), or a folder of WAV files");
         dbl("cpm.mixGain", 1.0, 0.0, 100.0, "gain of the off-screen spectrogram a_j in a_p = a_i + gain * a_j");
         integer("cpm.warmupSteps", 0, 0, 10_000_000, "steps before the CPM losses switch on");
+        choice("cpm.promptSampling", "fitted", "fitted: z ~ N(mu, var) with the fitted variance, renormalised to the GMM's sphere; floored: with the floored variance, not renormalised", "fitted", "floored");
+        choice("cpm.promptPos", "shared", "positional embedding of the prompts: shared (one learned vector), class (a learned one per class, leaks the class), zero", "shared", "class", "zero");
+        choice("cpm.acpLoss", "l2", "l_ACP per image: l2 (the L2 norm of Eq. 5) or mse (mean squared error over bins)", "l2", "mse");
+        choice("cpm.pclNegatives", "batch", "PCL positives and negatives: batch (across the images of the batch, CAVP) or image (the anchor's own image)", "batch", "image");
 
         // losses (Sec. 3.1)
         dbl("loss.ceWeight", 2.0, 0.0, 1e3, "cross-entropy weight");

@@ -139,6 +139,33 @@ public final class SectionBuilders {
         public Classifier varianceFloor(double v) { return put("varianceFloor", v); }
         public Classifier temperature(double v) { return put("temperature", v); }
         public Classifier noObjectSamples(int v) { return put("noObjectSamples", v); }
+        /** add or clamp. */
+        public Classifier variance(String v) { return put("variance", v); }
+        /** query or maskEmbed. */
+        public Classifier space(String v) { return put("space", v); }
+        /** layernorm or raw. */
+        public Classifier head(String v) { return put("head", v); }
+        /** max or logsumexp. */
+        public Classifier componentScore(String v) { return put("componentScore", v); }
+        /** shared, mask or unit. */
+        public Classifier unfitted(String v) { return put("unfitted", v); }
+        /** blend or replace. */
+        public Classifier firstFit(String v) { return put("firstFit", v); }
+        /** sinkhorn or soft. */
+        public Classifier em(String v) { return put("em", v); }
+        /** all or correct. */
+        public Classifier enqueue(String v) { return put("enqueue", v); }
+        public Classifier lrMultiplier(double v) { return put("lrMultiplier", v); }
+        /** mixture, linear or prior. */
+        public Classifier noObject(String v) { return put("noObject", v); }
+        /**
+         * The classifier as it was before GMMSeg's head (toolkit 0.x): raw log-likelihoods of the post-MLP mask
+         * embedding, clamped variances, soft EM, logsumexp over components, variance 1 before the first fit.
+         */
+        public Classifier legacy() {
+            return space("maskEmbed").head("raw").variance("clamp").componentScore("logsumexp").unfitted("unit")
+                    .em("soft").noObject("mixture").enqueue("all").firstFit("replace").lrMultiplier(1);
+        }
     }
 
     /** {@code cpm.*}. */
@@ -171,6 +198,18 @@ public final class SectionBuilders {
         public Cpm noise(String v) { return put("noise", v); }
         public Cpm mixGain(double v) { return put("mixGain", v); }
         public Cpm warmupSteps(int v) { return put("warmupSteps", v); }
+        /** fitted or floored. */
+        public Cpm promptSampling(String v) { return put("promptSampling", v); }
+        /** shared, class or zero. */
+        public Cpm promptPos(String v) { return put("promptPos", v); }
+        /** l2 or mse. */
+        public Cpm acpLoss(String v) { return put("acpLoss", v); }
+        /** batch or image. */
+        public Cpm pclNegatives(String v) { return put("pclNegatives", v); }
+        /** The prompts and losses as they were before the rework (toolkit 0.x). */
+        public Cpm legacy() {
+            return promptSampling("floored").promptPos("class").acpLoss("mse").pclNegatives("image");
+        }
     }
 
     /** {@code loss.*}. */

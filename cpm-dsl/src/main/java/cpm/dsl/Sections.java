@@ -61,14 +61,32 @@ public final class Sections {
 
     /** {@code classifier.*}: softmax (point representation) or the class-conditional GMM (CCDM, Eq. 1-4). */
     public record Classifier(String kind, int components, String covariance, int bankSize, double momentum,
-                             int emIterations, int updateInterval, double varianceFloor, double temperature,
-                             int noObjectSamples) {
+                             int emIterations, int updateInterval, double varianceFloor, String variance,
+                             double temperature, int noObjectSamples, String space, String head,
+                             String componentScore, String unfitted, String em,
+                             String enqueue, String noObject, double lrMultiplier, String firstFit) {
         static Classifier of(Recipe r) {
             return new Classifier(r.getString("classifier.kind"), r.getInt("classifier.components"),
                     r.getString("classifier.covariance"), r.getInt("classifier.bankSize"),
                     r.getDouble("classifier.momentum"), r.getInt("classifier.emIterations"),
                     r.getInt("classifier.updateInterval"), r.getDouble("classifier.varianceFloor"),
-                    r.getDouble("classifier.temperature"), r.getInt("classifier.noObjectSamples"));
+                    r.getString("classifier.variance"), r.getDouble("classifier.temperature"),
+                    r.getInt("classifier.noObjectSamples"), r.getString("classifier.space"),
+                    r.getString("classifier.head"), r.getString("classifier.componentScore"),
+                    r.getString("classifier.unfitted"),
+                    r.getString("classifier.em"), r.getString("classifier.enqueue"),
+                    r.getString("classifier.noObject"), r.getDouble("classifier.lrMultiplier"),
+                    r.getString("classifier.firstFit"));
+        }
+
+        /** The GMM models the decoder output (query space) rather than the post-MLP mask embedding. */
+        public boolean querySpace() {
+            return space.equals("query");
+        }
+
+        /** GMMSeg's head: feature LayerNorm + L2, unit means, class-axis LayerNorm before the CE. */
+        public boolean layerNormHead() {
+            return head.equals("layernorm");
         }
 
         /** True for the class-conditional distribution model (CCDM). */
@@ -80,13 +98,15 @@ public final class Sections {
     /** {@code cpm.*}: the CPM training tasks (Sec. 3.2: VCP Eq. 6, ACP Eq. 5, PCL Eq. 7-9). */
     public record Cpm(boolean vcp, double vcpWeight, boolean acp, double acpWeight, boolean pcl, double pclWeight,
                       double lambda, int promptsPerClass, double tau, int pclPixels, String noise, double mixGain,
-                      int warmupSteps) {
+                      int warmupSteps, String promptSampling, String promptPos, String acpLoss,
+                      String pclNegatives) {
         static Cpm of(Recipe r) {
             return new Cpm(r.getBool("cpm.vcp"), r.getDouble("cpm.vcpWeight"), r.getBool("cpm.acp"),
                     r.getDouble("cpm.acpWeight"), r.getBool("cpm.pcl"), r.getDouble("cpm.pclWeight"),
                     r.getDouble("cpm.lambda"), r.getInt("cpm.promptsPerClass"), r.getDouble("cpm.tau"),
                     r.getInt("cpm.pclPixels"), r.getString("cpm.noise"), r.getDouble("cpm.mixGain"),
-                    r.getInt("cpm.warmupSteps"));
+                    r.getInt("cpm.warmupSteps"), r.getString("cpm.promptSampling"), r.getString("cpm.promptPos"),
+                    r.getString("cpm.acpLoss"), r.getString("cpm.pclNegatives"));
         }
 
         /** Whether any CPM task is on. */

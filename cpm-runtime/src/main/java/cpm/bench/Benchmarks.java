@@ -468,8 +468,10 @@ public final class Benchmarks {
      */
     public double gmmUpdate(String label, Recipe r, int numClasses) {
         int c = numClasses > 0 ? numClasses : Datasets.open(r, "train").classes().size();
-        Ccdm ccdm = new Ccdm(r, c, options.seed);
-        int dim = r.getInt("queries.dim");
+        int dim = Ccdm.spaceDim(r);
+        ai.djl.ndarray.NDManager scratch = ai.djl.ndarray.NDManager.newBaseManager();
+        Ccdm ccdm = new Ccdm(r.classifier(), dim, c, new cpm.nn.Weights(scratch, options.seed).child("gmm"),
+                options.seed);
         int cap = r.getInt("classifier.bankSize");
         SplittableRandom rng = new SplittableRandom(options.seed);
         for (int k = 0; k <= c; k++) {
@@ -503,6 +505,7 @@ public final class Benchmarks {
             ccdm.maybeUpdate(interval * (i + 2L));
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
+        scratch.close();
         double med = Stats.median(ms);
         add("gmm_update_ms", "ms", med, String.format(Locale.ROOT,
                 "sizes=%s classes=%d(+no-object) M=%d D_q=%d bank=%d/class em_iterations=%d median of %d"

@@ -8,6 +8,7 @@ import cpm.dsl.Recipe;
 import cpm.nn.Init;
 import cpm.nn.Linear;
 import cpm.nn.Resize;
+import cpm.nn.Scalars;
 import cpm.nn.Weights;
 
 import java.nio.file.Path;
@@ -17,9 +18,10 @@ import java.util.List;
  * The class-agnostic audio-visual segmentation network of Sec. 3.1 (AVSegFormer* in the paper's tables,
  * Fig. 2), compiled from a recipe: ResNet image backbone + FPN pixel decoder, audio CNN + audio pixel decoder,
  * and a Mask2Former transformer decoder with audio layers then masked visual layers. It also holds the pieces
- * the CPM workflow needs: the projection of class-conditional prompts (mask-embedding space) to the decoder
- * width, the learned per-class positional embeddings of prompts, the ACP audio masks (Eq. 5), and the learned
- * point representation (Table 5).
+ * the CPM workflow needs: the projection of class-conditional prompts (from the space the GMM models,
+ * classifier.space) to the decoder width, the prompts' positional embedding (cpm.promptPos: one shared learned
+ * vector, a learned one per class, or none), the ACP audio masks (Eq. 5), and the learned point representation
+ * (Table 5).
  *
  * <p>Parameter names: {@code backbone.*} (torchvision ResNet names, optimiser group "backbone"),
  * {@code pixelDecoder.*}, {@code audio.backbone.*}, {@code audio.proj.*}, {@code audio.decoder.*},
@@ -40,6 +42,9 @@ public final class AvsModel {
     private final NDArray queryPos;
     private final Linear promptProj;
     private final NDArray promptPos;
+    private final String promptPosKind;
+    private final float promptScale;
+    private final long promptDim;
     private final NDArray pointRep;
     private final int queries;
     private final long dim;
@@ -97,9 +102,19 @@ public final class AvsModel {
         classifier = softmax;
         queryFeat = w.param("queryFeat", new Shape(queries, dim), Init.normal(1.0));
         queryPos = w.param("queryPos", new Shape(queries, dim), Init.normal(1.0));
-        promptProj = new Linear(w.child("promptProj"), maskDim, dim);
-        promptPos = w.param("promptPos", new Shape(numClasses, dim), Init.normal(1.0));
-        pointRep = w.param("pointRep", new Shape(numClasses, maskDim), Init.normal(1.0));
+        promptDim = r.classifier().querySpace() ? dim : maskDim;
+        promptProj = new Linear(w.child("promptProj"), promptDim, dim);
+        promptPosKind = r.cpm().promptPos();
+        promptPos = switch (promptPosKind) {
+            case "class" -> w.param("promptPos", new Shape(numClasses, dim), Init.normal(1.0));
+            case "shared" -> w.param("promptPos", new Shape(1, dim), Init.normal(1.0));
+            default -> null;
+        };
+        // GMM prompts on the unit sphere are taken back to the scale of the LayerNorm output they were normalised
+        // from (norm sqrt(D)), the scale of the learned queries and of the point representation
+        promptScale = r.classifier().gmm() && r.cpm().promptSampling().equals("fitted")
+                ? (float) Math.sqrt(promptDim) : 1f;
+        pointRep = w.param("pointRep", new Shape(numClasses, promptDim), Init.normal(1.0));
 
         if (!r.getString("image.pretrained").isEmpty()) {
             loadPretrained(Path.of(r.getString("image.pretrained")));
@@ -146,21 +161,26 @@ public final class AvsModel {
     }
 
     /**
-     * The CPM workflow: class-conditional prompts (B, K, D_q) in mask-embedding space, projected to the decoder
-     * width by a learned linear map; positional embeddings are a learned per-class embedding looked up by
-     * promptClasses (B, K) int64. Same decoder weights, separate pass (prompts never see the learnable queries).
+     * The CPM workflow: class-conditional prompts (B, K, D) in the GMM's space, projected to the decoder width by
+     * a learned linear map; positional embeddings per cpm.promptPos (class: looked up by promptClasses (B, K)
+     * int64). Same decoder weights, separate pass (prompts never see the learnable queries).
      */
     public DecoderOutput decodePrompts(NDArray prompts, NDArray promptClasses, ImageFeatures img, AudioFeatures aud,
             boolean training) {
         Shape ps = prompts.getShape();
         Shape cs = promptClasses.getShape();
-        if (ps.dimension() != 3 || ps.get(2) != maskDim || cs.dimension() != 2 || cs.get(0) != ps.get(0)
+        if (ps.dimension() != 3 || ps.get(2) != promptDim || cs.dimension() != 2 || cs.get(0) != ps.get(0)
                 || cs.get(1) != ps.get(1)) {
             throw new IllegalArgumentException("prompts " + ps + " / promptClasses " + cs + ": expected (B, K, "
-                    + maskDim + ") and (B, K)");
+                    + promptDim + ") and (B, K)");
         }
-        NDArray tgt = promptProj.forward(prompts);
-        NDArray pos = oneHot(promptClasses).matMul(promptPos);
+        NDArray tgt = promptProj.forward(promptScale == 1f ? prompts : prompts.mul(Scalars.of(promptScale)));
+        NDManager m = prompts.getManager();
+        NDArray pos = switch (promptPosKind) {
+            case "class" -> oneHot(promptClasses).matMul(promptPos);
+            case "shared" -> m.zeros(new Shape(1, ps.get(1), dim)).add(promptPos);
+            default -> m.zeros(new Shape(1, ps.get(1), dim));
+        };
         return decoder.forward(tgt, pos, img, aud, this::classifier, training);
     }
 
@@ -184,7 +204,12 @@ public final class AvsModel {
         return Resize.bilinear(m, t, f);
     }
 
-    /** The learned point representation (Table 5 "Point Rep."): rows of the (C, D_q) parameter for (B, K) classes. */
+    /** The dimension D of prompts: the space the GMM models (classifier.space). */
+    public long promptDim() {
+        return promptDim;
+    }
+
+    /** The learned point representation (Table 5 "Point Rep."): rows of the (C, D) parameter for (B, K) classes. */
     public NDArray pointPrompts(NDArray promptClasses) {
         return oneHot(promptClasses).matMul(pointRep);
     }

@@ -2,7 +2,8 @@ package cpm.prompting;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import cpm.dsl.Recipe;
+import cpm.dsl.Sections;
+import cpm.nn.Weights;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,9 +12,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Fits the CCDM classifier during training (Sec. 3.2): after Hungarian matching, the matched mask embeddings
- * (L2-normalised, detached) enter the memory bank under their ground-truth class, and a bounded, seeded random
- * sample of the unmatched ones ({@code classifier.noObjectSamples} per call) enters it under the no-object class.
+ * Fits the CCDM classifier during training (Sec. 3.2): after Hungarian matching, the matched features of the
+ * classifier's space, mapped onto its sphere ({@link GmmClassifier#embed}, detached), enter the memory bank under
+ * their ground-truth class (all of them, or with classifier.enqueue correct only those the classifier already
+ * labels right, GMMSeg's rule), and a bounded, seeded random sample of the unmatched ones
+ * ({@code classifier.noObjectSamples} per call) enters it under the no-object class.
  * Every {@code classifier.updateInterval} steps, EM ({@code classifier.emIterations} iterations, warm-started,
  * blended with {@code classifier.momentum}) refits every class that has at least 2M samples in the bank (classes
  * in parallel: pure Java, no engine calls, the same result as in sequence).
@@ -28,29 +31,43 @@ public final class Ccdm {
     private final GaussianMixture gmm;
     private final MemoryBank bank;
     private final GmmClassifier classifier;
+    private final boolean correctOnly;
     private long observed;                       // observe() calls so far: seeds the no-object sampling
+    private double noObjectFraction = Double.NaN; // running share of unmatched queries (classifier.noObject prior)
     private final double[] lastLogLikelihood;    // per class, after its last fit (NaN: never fitted)
 
     /**
      * @param numClasses C, background included, no-object excluded; the mixture has C + 1 classes
      */
-    public Ccdm(Recipe r, int numClasses, long seed) {
+    /**
+     * @param c          the recipe's classifier section
+     * @param dim        D of the space the mixture models (decoder width in query space, else D_q)
+     * @param w          where the classifier's parameters live (child "gmm" of the model's weights)
+     */
+    public Ccdm(Sections.Classifier c, int dim, int numClasses, Weights w, long seed) {
         if (numClasses < 1) {
             throw new IllegalArgumentException("Ccdm: numClasses must be >= 1, found " + numClasses);
         }
         this.numClasses = numClasses;
         this.seed = seed;
-        int dim = r.getInt("queries.dim");
-        this.gmm = new GaussianMixture(numClasses + 1, r.getInt("classifier.components"), dim,
-                r.getString("classifier.covariance"), r.getDouble("classifier.varianceFloor"),
-                r.getDouble("classifier.momentum"), seed);
-        this.bank = new MemoryBank(numClasses + 1, r.getInt("classifier.bankSize"), dim);
-        this.classifier = new GmmClassifier(gmm, r.getDouble("classifier.temperature"));
-        this.noObjectSamples = r.getInt("classifier.noObjectSamples");
-        this.emIterations = r.getInt("classifier.emIterations");
-        this.updateInterval = r.getInt("classifier.updateInterval");
+        this.gmm = new GaussianMixture(numClasses + 1, c.components(), dim, c.covariance(), c.varianceFloor(),
+                c.momentum(), seed);
+        gmm.configure(new GaussianMixture.Config(c.variance().equals("add"), c.componentScore().equals("max"),
+                c.layerNormHead(), c.unfitted(), c.em().equals("sinkhorn"),
+                c.firstFit().equals("blend")));
+        this.bank = new MemoryBank(numClasses + 1, c.bankSize(), dim);
+        this.classifier = new GmmClassifier(c, gmm, w, this::logPrior);
+        this.correctOnly = c.enqueue().equals("correct");
+        this.noObjectSamples = c.noObjectSamples();
+        this.emIterations = c.emIterations();
+        this.updateInterval = c.updateInterval();
         this.lastLogLikelihood = new double[numClasses + 1];
         java.util.Arrays.fill(lastLogLikelihood, Double.NaN);
+    }
+
+    /** D of the space the GMM models: the decoder width (query space) or D_q (post-MLP mask embedding). */
+    public static int spaceDim(cpm.dsl.Recipe r) {
+        return r.classifier().querySpace() ? r.decoder().hiddenDim() : r.queries().dim();
     }
 
     public GmmClassifier classifier() {
@@ -66,15 +83,17 @@ public final class Ccdm {
     }
 
     /**
-     * Adds one step's matched embeddings to the bank.
+     * Adds one step's matched features to the bank.
      *
-     * @param maskEmbed     (B, N, Dq) final mask embeddings (stop-gradient'ed and L2-normalised here)
+     * @param feature       (B, N, D) the final layer's feature of the classifier's space (detached and mapped to
+     *                      the sphere here)
+     * @param classLogits   (B, N, C + 1) the final layer's logits (classifier.enqueue correct), or null
      * @param assignedClass (B, N) class of each query after matching; numClasses (= C) marks no-object
      */
-    public void observe(NDArray maskEmbed, int[][] assignedClass) {
-        Shape s = maskEmbed.getShape();
+    public void observe(NDArray feature, NDArray classLogits, int[][] assignedClass) {
+        Shape s = feature.getShape();
         if (s.dimension() != 3 || s.get(2) != gmm.dim()) {
-            throw new IllegalArgumentException("Ccdm.observe: mask embeddings have shape " + s + ", expected (B, N, "
+            throw new IllegalArgumentException("Ccdm.observe: features have shape " + s + ", expected (B, N, "
                     + gmm.dim() + ")");
         }
         int b = (int) s.get(0);
@@ -85,12 +104,19 @@ public final class Ccdm {
                     + b);
         }
         float[] x;
-        try (ai.djl.ndarray.NDManager scratch = maskEmbed.getManager().newSubManager()) {
-            NDArray detached = maskEmbed.stopGradient();
+        int[] predicted = null;
+        try (ai.djl.ndarray.NDManager scratch = feature.getManager().newSubManager()) {
+            NDArray detached = feature.stopGradient();
             detached.attach(scratch);
-            NDArray normed = GmmClassifier.normalise(detached);
+            NDArray normed = classifier.embed(detached).stopGradient();
             x = normed.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            if (correctOnly && classLogits != null) {
+                NDArray am = classLogits.stopGradient().argMax(2);
+                am.attach(scratch);
+                predicted = am.toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+            }
         }
+        int unmatchedCount = 0;
         List<float[]> rows = new ArrayList<>();
         List<Integer> cls = new ArrayList<>();
         List<float[]> unmatched = new ArrayList<>();
@@ -106,6 +132,10 @@ public final class Ccdm {
                             + ") out of range 0.." + numClasses);
                 }
                 float[] row = java.util.Arrays.copyOfRange(x, (i * n + q) * dim, (i * n + q + 1) * dim);
+                unmatchedCount += c < numClasses ? 0 : 1;
+                if (predicted != null && predicted[i * n + q] != c) {
+                    continue; // GMMSeg's rule: only embeddings the classifier already labels right
+                }
                 if (c < numClasses) {
                     rows.add(row);
                     cls.add(c);
@@ -126,6 +156,8 @@ public final class Ccdm {
             cls.add(numClasses);
         }
         observed++;
+        double frac = unmatchedCount / (double) (b * n);
+        noObjectFraction = (float) (Double.isNaN(noObjectFraction) ? frac : 0.99 * noObjectFraction + 0.01 * frac);
         bank.push(rows.toArray(new float[0][]), cls.stream().mapToInt(Integer::intValue).toArray());
     }
 
@@ -148,7 +180,28 @@ public final class Ccdm {
         // classes are independent, so fitting them in parallel gives the same result as in sequence
         java.util.Arrays.stream(due).parallel()
                 .forEach(c -> lastLogLikelihood[c] = gmm.emFit(c, bank.samples(c), emIterations));
+        gmm.shareVariance();
         return due.length > 0;
+    }
+
+    /**
+     * log p(c) for the C + 1 classes from the running share f of unmatched queries (classifier.noObject prior):
+     * log f for no-object, log((1 - f) / C) for each class; uniform before the first observation.
+     */
+    public float[] logPrior() {
+        float[] p = new float[numClasses + 1];
+        double f = Double.isNaN(noObjectFraction) ? 1.0 / (numClasses + 1)
+                : Math.min(Math.max(noObjectFraction, 1e-3), 1 - 1e-3);
+        for (int c = 0; c < numClasses; c++) {
+            p[c] = (float) Math.log((1 - f) / numClasses);
+        }
+        p[numClasses] = (float) Math.log(f);
+        return p;
+    }
+
+    /** The running share of queries matched to no object (NaN before the first step). */
+    public double noObjectFraction() {
+        return noObjectFraction;
     }
 
     /** Mean bank log-likelihood of each class after its last fit (NaN where never fitted). */
@@ -162,6 +215,7 @@ public final class Ccdm {
         bank.state().forEach((k, v) -> s.put("bank." + k, v));
         // the counter as two exact 24-bit halves
         s.put("observed", new float[] {(float) (observed >>> 24), (float) (observed & 0xFFFFFF)});
+        s.put("noObjectFraction", new float[] {(float) noObjectFraction});
         return s;
     }
 
@@ -170,6 +224,9 @@ public final class Ccdm {
         bank.load(sub(state, "bank."));
         float[] o = GaussianMixture.require(state, "observed", 2);
         observed = ((long) o[0] << 24) | (long) o[1];
+        // the running fraction is kept in float32 so that a resumed run continues from exactly the saved value
+        float[] f = state.get("noObjectFraction");
+        noObjectFraction = f == null ? Double.NaN : f[0];
     }
 
     private static Map<String, float[]> sub(Map<String, float[]> state, String prefix) {

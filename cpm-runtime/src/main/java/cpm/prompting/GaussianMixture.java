@@ -13,6 +13,7 @@ import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -30,6 +31,10 @@ import java.util.SplittableRandom;
  *
  * <p>The variance floor: diagonal variances are clamped to at least the floor (the exact constrained M-step, so
  * EM stays monotone); a full covariance gets the floor added to its diagonal (keeps it positive definite).
+ * {@link #configure} switches to GMMSeg's form (classifier.variance add): the fitted variance is stored as it is
+ * and the floor is added as an epsilon wherever a density is evaluated, so sampling can use the fitted spread.
+ * It also chooses the per-class score (logsumexp over weighted components, Eq. 2, or the max over components,
+ * GMMSeg), unit-length means, what classes hold before their first fit, and the M-step's assignment.
  */
 public final class GaussianMixture {
 
@@ -42,6 +47,7 @@ public final class GaussianMixture {
     private final boolean full;
     private final double floor;
     private double momentum;
+    private Config config = Config.LEGACY;
 
     private final double[][] weights;   // [class][m]
     private final double[][] means;     // [class][m * D + d]
@@ -52,6 +58,34 @@ public final class GaussianMixture {
     private final double[][] chol;
     private float[][] tensorCache;
     private final double[][] lastTrace; // per class: mean log-likelihood at the start of each EM iteration of its last fit      // constants of logLikelihood (see buildTensorCache); null when stale
+
+    /**
+     * How the mixture is evaluated and fitted (the classifier.* choices of the recipe).
+     *
+     * @param additive   sigma^2 = var + floor (true) or max(var, floor) (false)
+     * @param maxScore   per-class score max_m log N(x; mu_m, Sigma_m) (GMMSeg) instead of logsumexp_m (log pi + ..)
+     * @param unitMeans  component means renormalised to unit length after every fit (GMMSeg)
+     * @param unfitted   "unit" (variance 1 before the first fit), "shared" or "mask" (1/D, then the fitted classes'
+     *                   mean variance)
+     * @param sinkhorn   M-step on a Sinkhorn-balanced hard assignment (GMMSeg) instead of the responsibilities
+     * @param blendFirstFit the first fit of a class is blended with momentum into the seeded random
+     *                   initialisation (GMMSeg's means start random and move with momentum) instead of replacing it
+     */
+    public record Config(boolean additive, boolean maxScore, boolean unitMeans, String unfitted, boolean sinkhorn,
+                         boolean blendFirstFit) {
+        /**
+         * The estimator before the GMMSeg rework: clamped variances, logsumexp, soft EM, variance 1 unfitted, the
+         * first fit replacing the initialisation.
+         */
+        public static final Config LEGACY = new Config(false, false, false, "unit", false, false);
+
+        public Config {
+            if (!List.of("unit", "shared", "mask").contains(unfitted)) {
+                throw new IllegalArgumentException("classifier.unfitted: found '" + unfitted
+                        + "', expected unit, shared or mask");
+            }
+        }
+    }
 
     /** Plain EM (momentum 0): the ordinary estimator; {@link Ccdm} sets the recipe's momentum. */
     public GaussianMixture(int classes, int components, int dim, String covariance, double varianceFloor, long seed) {
@@ -120,6 +154,79 @@ public final class GaussianMixture {
 
     public boolean fullCovariance() {
         return full;
+    }
+
+    /**
+     * Switches the estimator's form; unfitted classes take the variance the new form gives them. Call before
+     * training (a checkpoint's state is loaded after it).
+     */
+    public synchronized void configure(Config c) {
+        this.config = c;
+        double init = c.unfitted().equals("unit") ? 1.0 : f(1.0 / dim);
+        for (int cls = 0; cls < classes; cls++) {
+            if (!fitted[cls]) {
+                setUnfittedVariance(cls, init);
+            }
+        }
+        tensorCache = null;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The floor, used as an additive epsilon or as a clamp (see {@link Config#additive}). */
+    public double floor() {
+        return floor;
+    }
+
+    /** What is added to every stored diagonal variance when a density is evaluated. */
+    private double epsilon() {
+        return config.additive() && !full ? floor : 0.0;
+    }
+
+    private void setUnfittedVariance(int cls, double v) {
+        for (int m = 0; m < components; m++) {
+            for (int d = 0; d < dim; d++) {
+                if (full) {
+                    cov[cls][m * dim * dim + d * dim + d] = v;
+                } else {
+                    cov[cls][m * dim + d] = v;
+                }
+            }
+        }
+        invalidate(cls);
+    }
+
+    /**
+     * Gives every class not yet fitted the mean stored variance of the fitted ones (classifier.unfitted shared or
+     * mask), so a class fitted late is not scored against the prior's unrelated spread: with a fixed variance of 1
+     * against fitted variances of 0.001-0.05 a fitted class outscored an unfitted one by 0.5 D ln(1 / sigma^2) nats
+     * whatever the distance (docs/method.md). No-op in the unit form or while nothing is fitted.
+     */
+    public void shareVariance() {
+        if (config.unfitted().equals("unit") || full) {
+            return;
+        }
+        double sum = 0;
+        int n = 0;
+        for (int c = 0; c < classes; c++) {
+            if (fitted[c]) {
+                for (double v : cov[c]) {
+                    sum += v;
+                }
+                n += cov[c].length;
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        double mean = f(sum / n);
+        for (int c = 0; c < classes; c++) {
+            if (!fitted[c]) {
+                setUnfittedVariance(c, mean);
+            }
+        }
     }
 
     public double momentum() {
@@ -213,6 +320,9 @@ public final class GaussianMixture {
             logComp = maha.mul(Scalars.of(-0.5)).add(konst);
         }
         NDArray lc = logComp.reshape(s.get(0), classes, components);
+        if (config.maxScore()) {
+            return components == 1 ? lc.squeeze(2) : lc.max(new int[] {2});
+        }
         NDArray max = lc.max(new int[] {2}, true).stopGradient();
         return lc.sub(max).exp().sum(new int[] {2}).log().add(max.squeeze(2));
     }
@@ -238,11 +348,12 @@ public final class GaussianMixture {
             for (int c = 0; c < classes; c++) {
                 for (int m = 0; m < components; m++) {
                     int col = c * components + m;
-                    double k = Math.log(weights[c][m]) - 0.5 * dim * LOG_2PI;
+                    double k = (config.maxScore() ? 0 : Math.log(weights[c][m])) - 0.5 * dim * LOG_2PI;
                     double quad = 0;
                     double logDet = 0;
+                    double eps = epsilon();
                     for (int d = 0; d < dim; d++) {
-                        double v = cov[c][m * dim + d];
+                        double v = cov[c][m * dim + d] + eps;
                         double mu = means[c][m * dim + d];
                         invVar[d * km + col] = (float) (1 / v);
                         muOverVar[d * km + col] = (float) (mu / v);
@@ -282,7 +393,8 @@ public final class GaussianMixture {
                     }
                     muU[col * dim + j] = (float) acc;
                 }
-                konst[col] = (float) (Math.log(weights[c][m]) - 0.5 * dim * LOG_2PI - 0.5 * logDet);
+                konst[col] = (float) ((config.maxScore() ? 0 : Math.log(weights[c][m])) - 0.5 * dim * LOG_2PI
+                        - 0.5 * logDet);
             }
         }
         return new float[][] {u, muU, konst};
@@ -322,12 +434,18 @@ public final class GaussianMixture {
         double[] cv = cov[cls].clone();
         double[] resp = new double[n * components];
         double[] trace = new double[iterations];
+        double[] logp = new double[n * components];
         for (int it = 0; it < iterations; it++) {
-            trace[it] = eStep(x, n, w, mu, cv, resp) / n;
+            trace[it] = eStep(x, n, w, mu, cv, resp, logp) / n;
+            if (config.sinkhorn() && components > 1) {
+                SinkhornAssignment.hard(logp, n, components, resp);
+            }
             mStep(x, n, resp, w, mu, cv);
         }
         lastTrace[cls] = trace;
-        double keep = fitted[cls] ? momentum : 0.0;
+        // replacing the random initialisation at the first fit puts every class's means where the early, still
+        // undifferentiated features of all classes lie; blending keeps the random prototypes apart a while
+        double keep = fitted[cls] || config.blendFirstFit() ? momentum : 0.0;
         double wsum = 0;
         for (int m = 0; m < components; m++) {
             w[m] = Math.max(keep * weights[cls][m] + (1 - keep) * w[m], MIN_WEIGHT);
@@ -337,7 +455,17 @@ public final class GaussianMixture {
             weights[cls][m] = f(w[m] / wsum);
         }
         for (int i = 0; i < mu.length; i++) {
-            means[cls][i] = f(keep * means[cls][i] + (1 - keep) * mu[i]);
+            means[cls][i] = keep * means[cls][i] + (1 - keep) * mu[i];
+        }
+        for (int m = 0; m < components; m++) {
+            double norm = 0;
+            for (int d = 0; d < dim; d++) {
+                norm += means[cls][m * dim + d] * means[cls][m * dim + d];
+            }
+            double scale = config.unitMeans() && norm > 0 ? 1 / Math.sqrt(norm) : 1;
+            for (int d = 0; d < dim; d++) {
+                means[cls][m * dim + d] = f(means[cls][m * dim + d] * scale);
+            }
         }
         for (int i = 0; i < cv.length; i++) {
             cov[cls][i] = f(keep * cov[cls][i] + (1 - keep) * cv[i]);
@@ -368,16 +496,23 @@ public final class GaussianMixture {
         return eStep(x, n, weights[cls], means[cls], cov[cls], new double[n * components]) / n;
     }
 
-    /** E-step (Eq. 3): fills the responsibilities, returns the total log-likelihood of the samples. */
     private double eStep(double[] x, int n, double[] w, double[] mu, double[] cv, double[] resp) {
-        double[] logp = new double[n * components];
+        return eStep(x, n, w, mu, cv, resp, new double[n * components]);
+    }
+
+    /**
+     * E-step (Eq. 3): fills the responsibilities and logp (n x M) with log N(x_i; mu_m, Sigma_m), the component
+     * densities without the weights; returns the total log-likelihood of the samples.
+     */
+    private double eStep(double[] x, int n, double[] w, double[] mu, double[] cv, double[] resp, double[] logp) {
+        double eps = epsilon();
         if (!full) {
             for (int m = 0; m < components; m++) {
                 double[] inv = new double[dim];
-                double k = Math.log(w[m]) - 0.5 * dim * LOG_2PI;
+                double k = -0.5 * dim * LOG_2PI;
                 for (int d = 0; d < dim; d++) {
-                    inv[d] = 1 / cv[m * dim + d];
-                    k -= 0.5 * Math.log(cv[m * dim + d]);
+                    inv[d] = 1 / (cv[m * dim + d] + eps);
+                    k -= 0.5 * Math.log(cv[m * dim + d] + eps);
                 }
                 int off = m * dim;
                 for (int i = 0; i < n; i++) {
@@ -425,7 +560,7 @@ public final class GaussianMixture {
                 }
                 DMatrixRMaj y = new DMatrixRMaj(n, dim);
                 CommonOps_DDRM.multTransB(xc, linv, y);
-                double k = Math.log(w[m]) - 0.5 * dim * LOG_2PI - 0.5 * logDet;
+                double k = -0.5 * dim * LOG_2PI - 0.5 * logDet;
                 for (int i = 0; i < n; i++) {
                     double q = 0;
                     for (int d = 0; d < dim; d++) {
@@ -437,19 +572,23 @@ public final class GaussianMixture {
             }
         }
         double total = 0;
+        double[] logw = new double[components];
+        for (int m = 0; m < components; m++) {
+            logw[m] = Math.log(w[m]);
+        }
         for (int i = 0; i < n; i++) {
             double max = Double.NEGATIVE_INFINITY;
             for (int m = 0; m < components; m++) {
-                max = Math.max(max, logp[i * components + m]);
+                max = Math.max(max, logw[m] + logp[i * components + m]);
             }
             double s = 0;
             for (int m = 0; m < components; m++) {
-                s += Math.exp(logp[i * components + m] - max);
+                s += Math.exp(logw[m] + logp[i * components + m] - max);
             }
             double lse = max + Math.log(s);
             total += lse;
             for (int m = 0; m < components; m++) {
-                resp[i * components + m] = Math.exp(logp[i * components + m] - lse);
+                resp[i * components + m] = Math.exp(logw[m] + logp[i * components + m] - lse);
             }
         }
         return total;
@@ -489,7 +628,7 @@ public final class GaussianMixture {
                     }
                 }
                 for (int d = 0; d < dim; d++) {
-                    cv[m * dim + d] = Math.max(var[d] / nk, floor);
+                    cv[m * dim + d] = config.additive() ? var[d] / nk : Math.max(var[d] / nk, floor);
                 }
             } else {
                 DMatrixRMaj wx = new DMatrixRMaj(n, dim);
@@ -580,14 +719,9 @@ public final class GaussianMixture {
         float[][] out = new float[n][dim];
         double[] l = full ? choleskyOf(cls) : null;
         double[] eps = new double[dim];
+        double add = epsilon();
         for (int i = 0; i < n; i++) {
-            double u = rng.nextDouble();
-            int m = 0;
-            double acc = weights[cls][0];
-            while (u >= acc && m < components - 1) {
-                m++;
-                acc += weights[cls][m];
-            }
+            int m = pickComponent(cls, rng);
             for (int d = 0; d < dim; d++) {
                 eps[d] = gaussian(rng);
             }
@@ -600,12 +734,60 @@ public final class GaussianMixture {
                         v += l[row + j] * eps[j];
                     }
                 } else {
-                    v = Math.sqrt(cov[cls][m * dim + d]) * eps[d];
+                    v = Math.sqrt(cov[cls][m * dim + d] + add) * eps[d];
                 }
                 out[i][d] = (float) (means[cls][m * dim + d] + v);
             }
         }
         return out;
+    }
+
+    /**
+     * n prompts z ~ N(mu_m, diag(var_m)) with the class's fitted variance (no epsilon, no floor), projected back
+     * onto the unit sphere the mixture models (cpm.promptSampling fitted): with the floored variance the noise
+     * norm was sqrt(D * floor), about twice the unit-length signal (docs/method.md, VCP). Full covariances
+     * sample as in {@link #sample} and are then renormalised.
+     */
+    public float[][] sampleOnSphere(int cls, int n, SplittableRandom rng) {
+        checkClass(cls);
+        float[][] out;
+        if (full) {
+            out = sample(cls, n, rng);
+        } else {
+            out = new float[n][dim];
+            double[] eps = new double[dim];
+            for (int i = 0; i < n; i++) {
+                int m = pickComponent(cls, rng);
+                for (int d = 0; d < dim; d++) {
+                    eps[d] = gaussian(rng);
+                }
+                for (int d = 0; d < dim; d++) {
+                    out[i][d] = (float) (means[cls][m * dim + d] + Math.sqrt(cov[cls][m * dim + d]) * eps[d]);
+                }
+            }
+        }
+        for (float[] z : out) {
+            double norm = 0;
+            for (float v : z) {
+                norm += (double) v * v;
+            }
+            double inv = 1 / Math.sqrt(Math.max(norm, 1e-24));
+            for (int d = 0; d < dim; d++) {
+                z[d] = (float) (z[d] * inv);
+            }
+        }
+        return out;
+    }
+
+    private int pickComponent(int cls, SplittableRandom rng) {
+        double u = rng.nextDouble();
+        int m = 0;
+        double acc = weights[cls][0];
+        while (u >= acc && m < components - 1) {
+            m++;
+            acc += weights[cls][m];
+        }
+        return m;
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -679,7 +861,7 @@ public final class GaussianMixture {
             }
             for (int i = 0; i < covLen; i++) {
                 double v = covariances[m][i];
-                cov[cls][m * covLen + i] = f(full ? v : Math.max(v, floor));
+                cov[cls][m * covLen + i] = f(full || config.additive() ? v : Math.max(v, floor));
             }
         }
         if (full) {

@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * Prompting-based contrastive learning (PCL, Sec. 3.2, Eq. 7-9). For every real prompt k of image b:
  * the saliency s_k = sigmoid(m_k^a) is binarised at its mean, and masked average pooling (Eq. 7) of the audio
  * feature map u_a (bilinearly brought to the saliency's resolution) gives the anchor f(k). Positives are the
- * visual pixel features of image b labelled k, negatives its pixels of every other label (Eq. 8). Pixels are
+ * visual pixel features labelled k, negatives the pixels of every other label (Eq. 8), taken across the images of
+ * the batch as CAVP does (cpm.pclNegatives batch) or from image b only (image). Pixels are
  * sampled per image: at most {@code pixelsPerClass} of every label present, background included, from a
  * generator seeded by (seed, step, image). Anchors and pixels pass through one linear projection head per
  * modality and are L2-normalised; the loss is the supervised InfoNCE of Eq. 9 with temperature tau, averaged
@@ -40,9 +41,16 @@ public final class PromptContrastiveLearning {
     private final double tau;
     private final int pixelsPerClass;
     private final long seed;
+    private final boolean acrossBatch;
 
     public PromptContrastiveLearning(Weights w, int audioDim, int pixelDim, int projDim, double tau,
                                      int pixelsPerClass, long seed) {
+        this(w, audioDim, pixelDim, projDim, tau, pixelsPerClass, seed, false);
+    }
+
+    /** @param acrossBatch positives and negatives from every image of the batch (cpm.pclNegatives batch) */
+    public PromptContrastiveLearning(Weights w, int audioDim, int pixelDim, int projDim, double tau,
+                                     int pixelsPerClass, long seed, boolean acrossBatch) {
         if (!(tau > 0)) {
             throw new IllegalArgumentException("cpm.tau: found " + tau + ", expected > 0");
         }
@@ -56,6 +64,7 @@ public final class PromptContrastiveLearning {
         this.tau = tau;
         this.pixelsPerClass = pixelsPerClass;
         this.seed = seed;
+        this.acrossBatch = acrossBatch;
     }
 
     /**
@@ -124,7 +133,7 @@ public final class PromptContrastiveLearning {
                 .get(new NDIndex("{}", m.create(toLong(sampled[0]))));
         NDArray fa = GmmClassifier.normalise(audioHead.forward(anchors));
         NDArray fp = GmmClassifier.normalise(pixelHead.forward(pixels));
-        return infoNce(fa, fp, toInt(anchorCls), toInt(anchorImg), sampled[1], sampled[2], tau);
+        return infoNce(fa, fp, toInt(anchorCls), toInt(anchorImg), sampled[1], sampled[2], tau, acrossBatch);
     }
 
     /**
@@ -171,6 +180,12 @@ public final class PromptContrastiveLearning {
      */
     static NDArray infoNce(NDArray anchors, NDArray pixels, int[] anchorClass, int[] anchorImage, int[] pixelClass,
                            int[] pixelImage, double tau) {
+        return infoNce(anchors, pixels, anchorClass, anchorImage, pixelClass, pixelImage, tau, false);
+    }
+
+    /** As above; with {@code acrossBatch} positives and negatives come from every image, not the anchor's own. */
+    static NDArray infoNce(NDArray anchors, NDArray pixels, int[] anchorClass, int[] anchorImage, int[] pixelClass,
+                           int[] pixelImage, double tau, boolean acrossBatch) {
         int na = anchorClass.length;
         int np = pixelClass.length;
         float[] pos = new float[na * np];
@@ -178,7 +193,7 @@ public final class PromptContrastiveLearning {
         float[] hasPos = new float[na];
         for (int a = 0; a < na; a++) {
             for (int p = 0; p < np; p++) {
-                boolean same = anchorImage[a] == pixelImage[p];
+                boolean same = acrossBatch || anchorImage[a] == pixelImage[p];
                 boolean isPos = same && pixelClass[p] == anchorClass[a];
                 boolean isNeg = same && pixelClass[p] != anchorClass[a];
                 pos[a * np + p] = isPos ? 1 : 0;

@@ -17,6 +17,9 @@ import java.util.SplittableRandom;
  * {@link #promptClasses} gives the class of every slot (-1 for padding) and {@link #validMask} the (B, Kmax) 0/1
  * mask of real prompts.
  *
+ * <p>cpm.promptSampling: fitted (the default) draws with the fitted variance and renormalises to the unit sphere
+ * the mixture models ({@link GaussianMixture#sampleOnSphere}); floored draws with the floored variance as it is.
+ *
  * <p>Randomness: the draws of a call depend on (seed, step) only, so a resumed run draws the same prompts. The
  * overload without a step numbers the calls itself.
  */
@@ -28,11 +31,19 @@ public final class PromptSampler {
 
     private final GaussianMixture gmm;
     private final long seed;
+    private final boolean onSphere;
     private long calls;
 
+    /** Draws with the floored variance, not renormalised (cpm.promptSampling floored). */
     public PromptSampler(GaussianMixture gmm, long seed) {
+        this(gmm, seed, false);
+    }
+
+    /** @param onSphere cpm.promptSampling fitted: fitted variance, renormalised to the unit sphere */
+    public PromptSampler(GaussianMixture gmm, long seed, boolean onSphere) {
         this.gmm = gmm;
         this.seed = seed;
+        this.onSphere = onSphere;
     }
 
     /** Prompts for the given step (see the class comment for the layout). */
@@ -46,7 +57,8 @@ public final class PromptSampler {
         for (int i = 0; i < b; i++) {
             int k = 0;
             for (int c : classesPerImage[i]) {
-                float[][] draws = gmm.sample(c, promptsPerClass, rng);
+                float[][] draws = onSphere ? gmm.sampleOnSphere(c, promptsPerClass, rng)
+                        : gmm.sample(c, promptsPerClass, rng);
                 for (float[] d : draws) {
                     System.arraycopy(d, 0, z, (i * kmax + k) * dim, dim);
                     k++;

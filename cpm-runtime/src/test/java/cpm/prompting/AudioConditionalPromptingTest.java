@@ -26,6 +26,9 @@ class AudioConditionalPromptingTest {
             double img1 = (Math.pow(sig(3) - 0.5, 2) + Math.pow(sig(0) - 1.0, 2)) / 2;
             double expected = (img0 + img1) / 2;
             assertEquals(expected, AudioConditionalPrompting.loss(logits, valid, ratio).getFloat(), 1e-6);
+            // Eq. 5 as written: the per-image L2 norm of the error over the bins, averaged over images with a prompt
+            double l2 = (Math.sqrt(2 * img0) + Math.sqrt(2 * img1)) / 2;
+            assertEquals(l2, AudioConditionalPrompting.loss(logits, valid, ratio, true).getFloat(), 1e-6);
             // (B, T, F) targets are accepted too
             assertEquals(expected, AudioConditionalPrompting.loss(logits, valid, ratio.squeeze(1)).getFloat(), 1e-6);
         }

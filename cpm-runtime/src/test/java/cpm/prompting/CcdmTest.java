@@ -16,7 +16,14 @@ class CcdmTest {
     static Recipe recipe() {
         return Recipe.builder("t").set("queries.dim", 4).set("classifier.components", 2)
                 .set("classifier.bankSize", 16).set("classifier.updateInterval", 5)
-                .set("classifier.noObjectSamples", 3).set("classifier.momentum", 0.0).build();
+                .set("classifier.noObjectSamples", 3).set("classifier.momentum", 0.0)
+                .classifier(c -> c.legacy()).build();
+    }
+
+    /** A Ccdm of the recipe on scratch weights (the legacy head has no parameters). */
+    static Ccdm ccdm(Recipe r, int classes) {
+        return new Ccdm(r.classifier(), Ccdm.spaceDim(r), classes,
+                new cpm.nn.Weights(NDManager.newBaseManager(), 1).child("gmm"), 1);
     }
 
     /** B=2 images, N=4 queries; class 0 matched once per call, class 1 once every other call, no-object rest. */
@@ -35,10 +42,10 @@ class CcdmTest {
 
     @Test
     void observeBanksNormalisedMatchedAndBoundedUnmatchedEmbeddings() {
-        Ccdm c = new Ccdm(recipe(), 3, 1);
+        Ccdm c = ccdm(recipe(), 3);
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray e = embeddings(m, 0);
-            c.observe(e, assignment(0));
+            c.observe(e, null, assignment(0));
             assertEquals(1, c.bank().count(0));
             assertEquals(1, c.bank().count(1));
             assertEquals(0, c.bank().count(2));
@@ -52,21 +59,21 @@ class CcdmTest {
             for (int d = 0; d < 4; d++) {
                 assertEquals(raw[d] / Math.sqrt(norm), banked[d], 1e-6);
             }
-            assertThrows(IllegalArgumentException.class, () -> c.observe(e, new int[][] {{0, 4, 3, 3}, {3, 3, 3, 3}}));
+            assertThrows(IllegalArgumentException.class, () -> c.observe(e, null, new int[][] {{0, 4, 3, 3}, {3, 3, 3, 3}}));
         }
     }
 
     @Test
     void updatesOnlyOnTheIntervalAndOnlyClassesWithTwoMSamples() {
-        Ccdm c = new Ccdm(recipe(), 3, 1);
+        Ccdm c = ccdm(recipe(), 3);
         try (NDManager m = NDManager.newBaseManager()) {
             for (int step = 1; step <= 3; step++) {
-                c.observe(embeddings(m, step), assignment(step));
+                c.observe(embeddings(m, step), null, assignment(step));
                 assertFalse(c.maybeUpdate(step), "not due at step " + step);
             }
             // after 3 calls: class 0 has 3 < 2M = 4 samples, class 1 has 1, no-object 9
             double[] before0 = c.mixture().means(0)[0];
-            c.observe(embeddings(m, 4), assignment(4));
+            c.observe(embeddings(m, 4), null, assignment(4));
             assertEquals(4, c.bank().count(0));
             assertEquals(2, c.bank().count(1));
             assertFalse(c.maybeUpdate(4));
@@ -93,21 +100,21 @@ class CcdmTest {
 
     @Test
     void stateRoundTripsAndContinuesIdentically() {
-        Ccdm a = new Ccdm(recipe(), 3, 1);
+        Ccdm a = ccdm(recipe(), 3);
         try (NDManager m = NDManager.newBaseManager()) {
             for (int step = 1; step <= 5; step++) {
-                a.observe(embeddings(m, step), assignment(step));
+                a.observe(embeddings(m, step), null, assignment(step));
                 a.maybeUpdate(step);
             }
             Map<String, float[]> st = a.state();
-            Ccdm b = new Ccdm(recipe(), 3, 1);
+            Ccdm b = ccdm(recipe(), 3);
             b.load(st);
             for (String k : st.keySet()) {
                 assertArrayEquals(st.get(k), b.state().get(k), k);
             }
             for (int step = 6; step <= 10; step++) {
-                a.observe(embeddings(m, step), assignment(step));
-                b.observe(embeddings(m, step), assignment(step));
+                a.observe(embeddings(m, step), null, assignment(step));
+                b.observe(embeddings(m, step), null, assignment(step));
                 assertEquals(a.maybeUpdate(step), b.maybeUpdate(step));
             }
             Map<String, float[]> sa = a.state();

@@ -56,8 +56,8 @@ class EmTimingTest {
     /** One Ccdm update as training runs it (classes fitted in parallel). */
     static void ccdmTime(int numClasses, int dim, int bank) {
         cpm.dsl.Recipe r = cpm.dsl.Recipe.builder("bench").set("queries.dim", dim).set("classifier.bankSize", bank)
-                .set("classifier.updateInterval", 1).build();
-        Ccdm c = new Ccdm(r, numClasses, 1);
+                .set("classifier.updateInterval", 1).set("classifier.space", "maskEmbed").build();
+        Ccdm c = CcdmTest.ccdm(r, numClasses);
         SplittableRandom rng = new SplittableRandom(3);
         float[][] rows = new float[bank * (numClasses + 1)][dim];
         int[] cls = new int[rows.length];

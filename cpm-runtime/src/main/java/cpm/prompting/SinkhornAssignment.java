@@ -1,0 +1,78 @@
+package cpm.prompting;
+
+/**
+ * GMMSeg's balanced hard assignment of a class's bank samples to its M components (classifier.em sinkhorn): the
+ * component log-densities, scaled by their largest magnitude, become an optimal-transport plan with equal mass per
+ * component by a few Sinkhorn-Knopp iterations (epsilon 0.05, 3 iterations as in GMMSeg), and each sample goes to
+ * its plan's largest entry. Balancing keeps all M components in use: with plain responsibilities one component
+ * took 95% of the weight and others collapsed into copies (docs/method.md). Written by hand: a few loops over an
+ * n x M array, for which no library call is simpler.
+ */
+final class SinkhornAssignment {
+
+    static final double EPSILON = 0.05;
+    static final int ITERATIONS = 3;
+
+    private SinkhornAssignment() {
+    }
+
+    /**
+     * @param logp (n x M) component log-densities, row-major
+     * @param resp (n x M) filled with the one-hot assignment
+     */
+    static void hard(double[] logp, int n, int m, double[] resp) {
+        double scale = 0;
+        for (double v : logp) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        scale = scale > 0 ? scale : 1;
+        // work in the log domain: log Q = logp / (scale * eps), then alternate row (component) and column (sample)
+        // normalisation to marginals 1/M and 1/n
+        double[] q = new double[n * m];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = logp[i] / (scale * EPSILON);
+        }
+        double[] colLse = new double[n];
+        for (int it = 0; it < ITERATIONS; it++) {
+            for (int k = 0; k < m; k++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = 0; i < n; i++) {
+                    max = Math.max(max, q[i * m + k]);
+                }
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += Math.exp(q[i * m + k] - max);
+                }
+                double lse = max + Math.log(s) + Math.log(m);
+                for (int i = 0; i < n; i++) {
+                    q[i * m + k] -= lse;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < m; k++) {
+                    max = Math.max(max, q[i * m + k]);
+                }
+                double s = 0;
+                for (int k = 0; k < m; k++) {
+                    s += Math.exp(q[i * m + k] - max);
+                }
+                colLse[i] = max + Math.log(s) + Math.log(n);
+                for (int k = 0; k < m; k++) {
+                    q[i * m + k] -= colLse[i];
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int k = 1; k < m; k++) {
+                if (q[i * m + k] > q[i * m + best]) {
+                    best = k;
+                }
+            }
+            for (int k = 0; k < m; k++) {
+                resp[i * m + k] = k == best ? 1 : 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package cpm.train;
+
+import cpm.nn.Scalars;
+
+import ai.djl.ndarray.NDArray;
+import cpm.dsl.Sections;
+
+/**
+ * The overall objective of Sec. 3.2, l = l_agn + lambda (w_VCP l_VCP + w_ACP l_ACP + w_PCL l_PCL): the one place that
+ * reads lambda and the task weights (cpm.lambda, cpm.vcpWeight, cpm.acpWeight, cpm.pclWeight), once, the way
+ * Mask2Former's SetCriterion holds its weight table. It also reports each term's share of the weighted total, so a
+ * person can see which task drives training (history.csv columns share_*).
+ */
+public final class CpmObjective {
+
+    /** One step's loss terms as tensors (null: off this step). */
+    public static final class Terms {
+        NDArray agn;
+        NDArray vcp;
+        NDArray acp;
+        NDArray pcl;
+        int[][] assigned;
+    }
+
+    /** A step's terms as numbers (NaN: off) and their shares of the total. */
+    public record Values(double total, double agn, double vcp, double acp, double pcl, double shareVcp,
+                         double shareAcp, double sharePcl) {
+    }
+
+    private final float lambda;
+    private final float wVcp;
+    private final float wAcp;
+    private final float wPcl;
+
+    public CpmObjective(Sections.Cpm c) {
+        this.lambda = (float) c.lambda();
+        this.wVcp = (float) c.vcpWeight();
+        this.wAcp = (float) c.acpWeight();
+        this.wPcl = (float) c.pclWeight();
+    }
+
+    /** The weighted total, a scalar with the terms' graph. */
+    public NDArray total(Terms t) {
+        NDArray cpm = null;
+        if (t.vcp != null) {
+            cpm = t.vcp.mul(Scalars.of(wVcp));
+        }
+        if (t.acp != null) {
+            cpm = cpm == null ? t.acp.mul(Scalars.of(wAcp)) : cpm.add(t.acp.mul(Scalars.of(wAcp)));
+        }
+        if (t.pcl != null) {
+            cpm = cpm == null ? t.pcl.mul(Scalars.of(wPcl)) : cpm.add(t.pcl.mul(Scalars.of(wPcl)));
+        }
+        return cpm == null ? t.agn : t.agn.add(cpm.mul(Scalars.of(lambda)));
+    }
+
+    /** The numbers of a step whose total is {@code total}. */
+    public Values values(Terms t, NDArray total) {
+        double agn = t.agn.getFloat();
+        double vcp = value(t.vcp);
+        double acp = value(t.acp);
+        double pcl = value(t.pcl);
+        double tot = total.getFloat();
+        return new Values(tot, agn, vcp, acp, pcl, share(wVcp, vcp, tot), share(wAcp, acp, tot),
+                share(wPcl, pcl, tot));
+    }
+
+    private static double value(NDArray a) {
+        return a == null ? Double.NaN : a.getFloat();
+    }
+
+    private double share(float w, double v, double total) {
+        return Double.isNaN(v) ? Double.NaN : (double) lambda * w * v / total;
+    }
+}
