@@ -3,7 +3,7 @@ package cpm.reliability;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import cpm.train.Checkpoint;
-import cpm.train.TrainRun;
+import cpm.train.loop.TrainRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
