@@ -12,7 +12,6 @@ import cpm.train.TrainingSession;
 import cpm.train.loop.HistoryListener;
 import cpm.train.loop.RunFolder;
 import cpm.train.loop.StopRequestListener;
-import cpm.train.loop.TrainingListener;
 import cpm.train.loop.TrainingLoop;
 
 import java.nio.file.Files;
@@ -268,53 +267,7 @@ public final class Workbench implements AutoCloseable {
         return mine;
     }
 
-    /** The REPL's progress: one line per step, rewritten in place; says so when a stop request ended the call. */
-    private static final class StepLine implements TrainingListener {
-        private final java.io.PrintStream out;
-        private final int n;
-        private long t0;
-        private long first;
-        private int width;
-
-        StepLine(java.io.PrintStream out, int n) {
-            this.out = out;
-            this.n = n;
-        }
-
-        @Override
-        public void onTrainingBegin(TrainingLoop loop) {
-            t0 = System.nanoTime();
-            first = loop.session().stepsDone();
-        }
-
-        @Override
-        public void onStep(TrainingLoop loop, TrainingSession.StepResult r) {
-            long now = loop.session().stepsDone();
-            long done = now - first;
-            double perStep = (System.nanoTime() - t0) / 1e9 / done;
-            String line = String.format(Locale.ROOT, "|  step %d (%d/%d)  loss %.4f  agn %.4f%s  lr %.2e  %.2f s/step",
-                    now, done, n, r.loss(), r.agn(), cpmTerms(r), r.lr(), perStep);
-            out.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
-            width = line.length();
-            out.flush();
-        }
-
-        @Override
-        public void onTrainingEnd(TrainingLoop loop) {
-            long now = loop.session().stepsDone();
-            if (now - first < n) {
-                out.printf("%n|  stopped after step %d at your request", now);
-            }
-            out.println();
-        }
-
-        @Override
-        public void onTrainingFailed(TrainingLoop loop, RuntimeException cause) {
-            out.println();
-        }
-    }
-
-    private static String cpmTerms(TrainingSession.StepResult r) {
+    static String cpmTerms(TrainingSession.StepResult r) {
         StringBuilder b = new StringBuilder();
         if (!Double.isNaN(r.vcp())) {
             b.append(String.format(Locale.ROOT, "  vcp %.4f", r.vcp()));
