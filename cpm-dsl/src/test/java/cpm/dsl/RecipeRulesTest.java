@@ -39,6 +39,20 @@ class RecipeRulesTest {
     }
 
     @Test
+    void aClampAtOrAbove1OverDIsRejectedWithTheReason() {
+        // tiny's GMM lives in query space, D = decoder.hiddenDim = 64: 1/D = 0.015625
+        assertOnly("classifier.varianceFloor: found 0.05, expected below 1/D = 0.015625 with classifier.variance clamp"
+                + " (L2-normalised 64-d embeddings never vary more per dimension, so a clamp there holds every"
+                + " variance; use classifier.variance add or a smaller floor)", tiny(),
+                Map.of("classifier.variance", "clamp", "classifier.varianceFloor", 0.05));
+        assertDoesNotThrow(() -> tiny().with(Map.of("classifier.variance", "clamp", "classifier.varianceFloor", 0.015)));
+        assertDoesNotThrow(() -> tiny().with(Map.of("classifier.variance", "add", "classifier.varianceFloor", 0.05)));
+        // in mask-embedding space D is queries.dim
+        assertDoesNotThrow(() -> tiny().with(Map.of("classifier.variance", "clamp", "classifier.varianceFloor", 0.03,
+                "classifier.space", "maskEmbed", "queries.dim", 16)));
+    }
+
+    @Test
     void stereoSyntheticPresetNeedsTwoChannels() {
         assertOnly("audio.channels: found 1, expected 2 for the synthetic preset stereo (stereo)", tiny(),
                 Map.of("data.preset", "stereo"));

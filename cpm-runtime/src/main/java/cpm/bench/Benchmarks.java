@@ -188,7 +188,7 @@ public final class Benchmarks {
      */
     public StepTiming trainStep(Recipe base, int threads) {
         Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
-        int batch = r.getInt("optim.batchSize");
+        int batch = r.optim().batchSize();
         int rounds = options.reference == null ? 1 : STEP_ROUNDS;
         int n = options.steps * rounds;
         double[] total = new double[n];
@@ -472,7 +472,7 @@ public final class Benchmarks {
         ai.djl.ndarray.NDManager scratch = ai.djl.ndarray.NDManager.newBaseManager();
         Ccdm ccdm = new Ccdm(r.classifier(), dim, c, new cpm.nn.Weights(scratch, options.seed).child("gmm"),
                 options.seed);
-        int cap = r.getInt("classifier.bankSize");
+        int cap = r.classifier().bankSize();
         SplittableRandom rng = new SplittableRandom(options.seed);
         for (int k = 0; k <= c; k++) {
             double[] centre = new double[dim];
@@ -496,7 +496,7 @@ public final class Benchmarks {
             }
             ccdm.bank().push(rowsK, cls);
         }
-        int interval = r.getInt("classifier.updateInterval");
+        int interval = r.classifier().updateInterval();
         int reps = dim * (long) (c + 1) * cap > 5_000_000 ? 3 : 10;
         double[] ms = new double[reps];
         ccdm.maybeUpdate(interval);                 // warm-up (the first fit takes the EM result as it is)
@@ -509,8 +509,8 @@ public final class Benchmarks {
         double med = Stats.median(ms);
         add("gmm_update_ms", "ms", med, String.format(Locale.ROOT,
                 "sizes=%s classes=%d(+no-object) M=%d D_q=%d bank=%d/class em_iterations=%d median of %d"
-                        + " (parallel over classes, %d cores) load=%s", label, c, r.getInt("classifier.components"),
-                dim, cap, r.getInt("classifier.emIterations"), reps, Machine.cores(), Machine.load()));
+                        + " (parallel over classes, %d cores) load=%s", label, c, r.classifier().components(),
+                dim, cap, r.classifier().emIterations(), reps, Machine.cores(), Machine.load()));
         return med;
     }
 

@@ -27,13 +27,13 @@ public final class AvssReader extends ClipDataset {
 
     AvssReader(Path root, String split, Recipe r, List<String> classes, String subset, String kind) {
         super(kind + "-" + split, classes, false, scan(root, split, subset, !kind.startsWith("vpo"),
-                r.getInt("data.framesPerClip"), Problems.throwing()), r);
+                r.data().framesPerClip(), Problems.throwing()), r);
         this.classCount = classes.size();
     }
 
     /** data.classes when given, else label2idx.json under the root. */
     static List<String> classesOf(Path root, Recipe r) {
-        List<String> given = r.getList("data.classes");
+        List<String> given = r.data().classes();
         return given.isEmpty() ? Metadata.readLabel2Idx(root.resolve("label2idx.json")) : given;
     }
 

@@ -60,13 +60,13 @@ public final class BatchLoader implements AutoCloseable {
         this.noise = noise;
         this.train = train;
         this.seed = seed;
-        this.imageSize = r.getInt("image.size");
-        this.original = r.getBool("image.originalResolution");
-        this.batchSize = !train && original ? 1 : r.getInt("optim.batchSize");
-        this.augment = train && r.getBool("data.augment");
-        this.cropScale = r.getDouble("data.cropScale");
+        this.imageSize = r.image().size();
+        this.original = r.image().originalResolution();
+        this.batchSize = !train && original ? 1 : r.optim().batchSize();
+        this.augment = train && r.data().augment();
+        this.cropScale = r.data().cropScale();
         this.numClasses = data.classes().size();
-        this.samples = (int) Math.round(r.getInt("audio.sampleRate") * r.getDouble("audio.secondsPerFrame"));
+        this.samples = (int) Math.round(r.audio().sampleRate() * r.audio().secondsPerFrame());
         this.channels = data.channels();
         if (data.size() == 0) {
             throw new DataException(data.name(), "no labelled frames", "a data set with at least one labelled frame");

@@ -38,11 +38,11 @@ abstract class ClipDataset implements AvsDataset {
         this.classes = List.copyOf(classes);
         this.binary = binary;
         this.clips = clips;
-        this.channels = r.getInt("audio.channels");
-        this.sampleRate = r.getInt("audio.sampleRate");
-        this.samplesPerFrame = (int) Math.round(sampleRate * r.getDouble("audio.secondsPerFrame"));
-        this.imageSize = r.getInt("image.size");
-        this.original = r.getBool("image.originalResolution");
+        this.channels = r.audio().channels();
+        this.sampleRate = r.audio().sampleRate();
+        this.samplesPerFrame = (int) Math.round(sampleRate * r.audio().secondsPerFrame());
+        this.imageSize = r.image().size();
+        this.original = r.image().originalResolution();
         List<int[]> items = new ArrayList<>();
         for (int c = 0; c < clips.size(); c++) {
             List<Path> labels = clips.get(c).labels();

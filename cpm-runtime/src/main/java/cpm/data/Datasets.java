@@ -16,18 +16,18 @@ public final class Datasets {
      * synthetic and data.path empty, else the reader of data.kind on data.path.
      */
     public static AvsDataset open(Recipe r, String split) {
-        String kind = r.getString("data.kind");
-        String path = r.getString("data.path");
+        String kind = r.data().kind();
+        String path = r.data().path();
         if (kind.equals("synthetic") && path.isEmpty()) {
-            String preset = r.getString("data.preset");
+            String preset = r.data().preset();
             int want = preset.equals("stereo") ? 2 : 1;
-            if (r.getInt("audio.channels") != want) {
-                throw new DataException("recipe audio.channels", String.valueOf(r.getInt("audio.channels")),
+            if (r.audio().channels() != want) {
+                throw new DataException("recipe audio.channels", String.valueOf(r.audio().channels()),
                         want + " for data.preset " + preset);
             }
-            int clips = split.equals("train") ? r.getInt("data.trainItems") : r.getInt("data.testItems");
-            return new SyntheticDataset(preset, split, r.getInt("run.seed"), clips, r.getInt("data.framesPerClip"),
-                    r.getInt("image.size"), r.getInt("audio.sampleRate"), r.getDouble("audio.secondsPerFrame"));
+            int clips = split.equals("train") ? r.data().trainItems() : r.data().testItems();
+            return new SyntheticDataset(preset, split, r.run().seed(), clips, r.data().framesPerClip(),
+                    r.image().size(), r.audio().sampleRate(), r.audio().secondsPerFrame());
         }
         if (path.isEmpty()) {
             throw new DataException("recipe data.path", "an empty path", "the data root on disk for data.kind " + kind);
@@ -48,15 +48,15 @@ public final class Datasets {
      * sounds for the in-memory benchmark; otherwise the audio of other training clips.
      */
     public static OffscreenSet offscreen(Recipe r, AvsDataset train) {
-        String noise = r.getString("cpm.noise");
-        int rate = r.getInt("audio.sampleRate");
-        double spf = r.getDouble("audio.secondsPerFrame");
+        String noise = r.cpm().noise();
+        int rate = r.audio().sampleRate();
+        double spf = r.audio().secondsPerFrame();
         if (!noise.equals("auto")) {
             return new WavFolderOffscreen(Path.of(noise), rate, spf, train.channels());
         }
         if (train instanceof SyntheticDataset s) {
             int size = Math.max(64, Math.min(4096, s.clips()));
-            return new SyntheticOffscreen(r.getInt("run.seed") ^ 0x0FF5C4EE7L, size, rate, spf, s.channels(),
+            return new SyntheticOffscreen(r.run().seed() ^ 0x0FF5C4EE7L, size, rate, spf, s.channels(),
                     s.classes().size());
         }
         return new ClipOffscreen(train);

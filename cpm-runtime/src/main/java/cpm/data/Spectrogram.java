@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import cpm.dsl.Recipe;
+import cpm.dsl.Sections;
 
 /**
  * The magnitude spectrogram a in R^{T x F} of the paper (Sec. 3.1), computed by STFT on the DJL engine (the
@@ -20,12 +21,17 @@ public final class Spectrogram {
     private final int bins;
 
     public Spectrogram(Recipe r) {
-        this.nFft = r.getInt("audio.nFft");
-        this.hop = r.getInt("audio.hop");
-        this.window = r.getString("audio.window");
-        this.log = r.getString("audio.scale").equals("log");
-        this.frames = r.getInt("audio.frames");
-        this.bins = r.getInt("audio.bins");
+        this(r.audio());
+    }
+
+    /** The spectrogram of an {@code audio.*} section. */
+    public Spectrogram(Sections.Audio audio) {
+        this.nFft = audio.nFft();
+        this.hop = audio.hop();
+        this.window = audio.window();
+        this.log = audio.scale().equals("log");
+        this.frames = audio.frames();
+        this.bins = audio.bins();
     }
 
     /** Frequency bins of the STFT, nFft / 2 + 1. */

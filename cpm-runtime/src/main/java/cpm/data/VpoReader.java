@@ -21,7 +21,7 @@ public final class VpoReader {
 
     /** Opens a split of the subset named by the recipe's data.kind. */
     public static AvsDataset open(Path root, String split, Recipe r) {
-        String kind = r.getString("data.kind");
+        String kind = r.data().kind();
         if (!kind.startsWith("vpo-")) {
             throw new DataException("data.kind", "\"" + kind + "\"", "vpo-ss, vpo-ms or vpo-msmi");
         }

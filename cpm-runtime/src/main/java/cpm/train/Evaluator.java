@@ -21,8 +21,8 @@ final class Evaluator {
     TrainingSession.EvalResult run(String split, int maxItems, boolean silence) {
         var recipe = session.recipe();
         AvsDataset data = Datasets.open(recipe, split);
-        SegmentationMetrics metrics = new SegmentationMetrics(data.classes(), recipe.getString("eval.protocol"),
-                recipe.getDouble("eval.betaSquared"));
+        SegmentationMetrics metrics = new SegmentationMetrics(data.classes(), recipe.eval().protocol(),
+                recipe.eval().betaSquared());
         CoverageScore coverage = new CoverageScore();
         int limit = maxItems > 0 ? maxItems : Integer.MAX_VALUE;
         SplitPredictions.forEach(session, data, limit, silence, coverage, (batch, merged, seen, take) -> {
@@ -45,7 +45,7 @@ final class Evaluator {
                 metrics.add(p, f, g, h, w);
             }
         });
-        return new TrainingSession.EvalResult(split, recipe.getString("eval.protocol"), metrics.miou(),
+        return new TrainingSession.EvalResult(split, recipe.eval().protocol(), metrics.miou(),
                 metrics.fbeta(), metrics.images(), metrics.perClass(), coverage.items() == 0 ? Double.NaN
                 : coverage.score(), silence);
     }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import cpm.dsl.Recipe;
+import cpm.dsl.Sections;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.Table;
@@ -69,8 +70,12 @@ public final class HungarianMatcher {
     }
 
     public HungarianMatcher(Recipe r, long seed) {
-        this(r.getDouble("matcher.classCost"), r.getDouble("matcher.maskCost"), r.getDouble("matcher.diceCost"),
-                r.getInt("matcher.points"), seed);
+        this(r.matcher(), seed);
+    }
+
+    /** The matcher of a {@code matcher.*} section. */
+    public HungarianMatcher(Sections.Matcher m, long seed) {
+        this(m.classCost(), m.maskCost(), m.diceCost(), m.points(), seed);
     }
 
     public HungarianMatcher(double classCost, double maskCost, double diceCost, int points, long seed) {

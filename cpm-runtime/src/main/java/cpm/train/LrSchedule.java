@@ -1,6 +1,7 @@
 package cpm.train;
 
 import cpm.dsl.Recipe;
+import cpm.dsl.Sections;
 
 /** The learning-rate schedule of a recipe: linear warm-up, then poly (Mask2Former's), cosine or constant. */
 public final class LrSchedule {
@@ -12,8 +13,12 @@ public final class LrSchedule {
     private final long steps;
 
     public LrSchedule(Recipe r) {
-        this(r.getDouble("optim.lr"), r.getString("optim.schedule"), r.getDouble("optim.polyPower"),
-                r.getInt("optim.warmupSteps"), r.getInt("optim.steps"));
+        this(r.optim());
+    }
+
+    /** The schedule of an {@code optim.*} section. */
+    public LrSchedule(Sections.Optim o) {
+        this(o.lr(), o.schedule(), o.polyPower(), o.warmupSteps(), o.steps());
     }
 
     public LrSchedule(double base, String kind, double power, long warmup, long steps) {

@@ -34,7 +34,7 @@ public final class SplitPredictions {
                               CoverageScore coverage, Visitor visitor) {
         var recipe = session.recipe();
         int seen = 0;
-        try (BatchLoader loader = new BatchLoader(data, null, recipe, false, recipe.getInt("run.seed"))) {
+        try (BatchLoader loader = new BatchLoader(data, null, recipe, false, recipe.run().seed())) {
             while (seen < limit) {
                 try (NDScope scope = new NDScope(); NDManager m = session.manager().newSubManager()) {
                     scope.suppressNotUsedWarning();

@@ -1,14 +1,8 @@
 package cpm.viz;
 
-import ai.djl.ndarray.NDArray;
-import cpm.data.AvsDataset;
 import cpm.data.BatchLoader;
-import cpm.data.Datasets;
 import cpm.data.Palette;
 import cpm.io.AtomicFiles;
-import cpm.train.History;
-import cpm.train.SplitPredictions;
-import cpm.train.TrainingSession;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -28,14 +22,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
 /**
  * The pictures a person would rather look at than read: prediction overlays against the ground truth with a
  * class legend, training curves, spectrograms with ACP masks, and ablation bar charts. Charts are XChart PNGs;
- * overlays are drawn with Java2D. All written atomically.
+ * overlays are drawn with Java2D. All written atomically. A pure renderer: it draws the arrays it is given and
+ * runs no model (the runtime's {@code cpm.train.PredictionPictures} computes what is drawn).
  */
 public final class Pictures {
 
@@ -50,59 +44,42 @@ public final class Pictures {
         return new Color(Palette.colour(cls));
     }
 
+    /** A named curve: x and y values of the same length. */
+    public record Series(String name, double[] x, double[] y) {
+        public Series {
+            if (x.length != y.length) {
+                throw new IllegalArgumentException("series " + name + ": " + x.length + " x values, " + y.length
+                        + " y values");
+            }
+        }
+    }
+
     /** Training curves: every loss term over steps, and the matching stability score where measured. */
-    public static void curves(History history, Path file) {
-        List<History.Row> rows = history.rows();
+    public static void curves(List<Series> series, Path file) {
         XYChart chart = new XYChartBuilder().width(900).height(520).title("training curves").xAxisTitle("step")
                 .yAxisTitle("loss / STS").build();
         chart.getStyler().setMarkerSize(0);
-        String[] names = {"loss", "loss_agn", "loss_vcp", "loss_acp", "loss_pcl", "sts"};
-        for (int n = 0; n < names.length; n++) {
-            List<Double> xs = new ArrayList<>();
-            List<Double> ys = new ArrayList<>();
-            for (History.Row r : rows) {
-                double v = switch (n) {
-                    case 0 -> r.loss();
-                    case 1 -> r.agn();
-                    case 2 -> r.vcp();
-                    case 3 -> r.acp();
-                    case 4 -> r.pcl();
-                    default -> r.sts();
-                };
-                if (Double.isFinite(v)) {
-                    xs.add((double) r.step());
-                    ys.add(v);
-                }
-            }
-            if (!xs.isEmpty()) {
-                chart.addSeries(names[n], xs, ys).setMarker(SeriesMarkers.NONE);
-            }
-        }
+        addSeries(chart, series);
         if (chart.getSeriesMap().isEmpty()) {
             chart.addSeries("loss", new double[] {0}, new double[] {0});
         }
         save(chart, file);
     }
 
-    /** Several runs' curves of one column in one chart (e.g. the STS of baseline and CPM). */
-    public static void compare(Map<String, History> runs, String column, Path file) {
-        XYChart chart = new XYChartBuilder().width(900).height(520).title(column).xAxisTitle("step")
-                .yAxisTitle(column).build();
-        for (Map.Entry<String, History> e : runs.entrySet()) {
-            List<Double> xs = new ArrayList<>();
-            List<Double> ys = new ArrayList<>();
-            for (History.Row r : e.getValue().rows()) {
-                double v = column.equals("sts") ? r.sts() : column.equals("loss_agn") ? r.agn() : r.loss();
-                if (Double.isFinite(v)) {
-                    xs.add((double) r.step());
-                    ys.add(v);
-                }
-            }
-            if (!xs.isEmpty()) {
-                chart.addSeries(e.getKey(), xs, ys).setMarker(SeriesMarkers.NONE);
+    /** Several runs' curves of one quantity in one chart (e.g. the STS of baseline and CPM). */
+    public static void compare(String title, List<Series> runs, Path file) {
+        XYChart chart = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle("step")
+                .yAxisTitle(title).build();
+        addSeries(chart, runs);
+        save(chart, file);
+    }
+
+    private static void addSeries(XYChart chart, List<Series> series) {
+        for (Series s : series) {
+            if (s.x().length > 0) {
+                chart.addSeries(s.name(), s.x(), s.y()).setMarker(SeriesMarkers.NONE);
             }
         }
-        save(chart, file);
     }
 
     /** A grouped bar chart: one group per row name, one bar per metric, with error bars when given. */
@@ -128,36 +105,15 @@ public final class Pictures {
     }
 
     /**
-     * Draws the first {@code n} items of a split: image, ground truth and prediction side by side, with a legend
-     * of the classes shown. Returns the files written.
+     * Image | ground truth | prediction, 50% colour overlays, legend below.
+     *
+     * @param image (3, h, w) normalised pixels, channel-major
+     * @param g (h, w) ground-truth class per pixel, row-major
+     * @param p (h, w) predicted class per pixel, row-major
      */
-    public static List<Path> overlays(TrainingSession session, String split, int n, Path dir) {
-        List<Path> written = new ArrayList<>();
-        if (n <= 0) {
-            return written;
-        }
-        AvsDataset data = Datasets.open(session.recipe(), split);
-        SplitPredictions.forEach(session, data, n, false, null, (batch, merged, seen, take) -> {
-            for (int b = 0; b < take; b++) {
-                int index = seen + b;
-                BufferedImage img = overlay(batch.images().get(b), batch.labels().get(b),
-                        merged.labels().get(b), data.classes(), batch.ids().get(b) + " frame " + batch.frames()[b]);
-                Path file = dir.resolve(String.format(Locale.ROOT, "%s-%03d.png", split, index));
-                writePng(img, file);
-                written.add(file);
-            }
-        });
-        return written;
-    }
-
-    /** Image | ground truth | prediction, 50% colour overlays, legend below. */
-    public static BufferedImage overlay(NDArray image, NDArray gt, NDArray pred, List<String> classes, String title) {
-        long[] s = image.getShape().getShape();
-        int h = (int) s[1];
-        int w = (int) s[2];
-        float[] px = image.toFloatArray();
-        long[] g = gt.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
-        long[] p = pred.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+    public static BufferedImage overlay(float[] image, int h, int w, long[] g, long[] p, List<String> classes,
+                                        String title) {
+        float[] px = image;
         int scale = Math.max(1, 256 / Math.max(h, w));
         int pw = w * scale;
         int ph = h * scale;
@@ -210,35 +166,41 @@ public final class Pictures {
     }
 
     /**
-     * ACP in pictures (Eq. 5): for a few training items, the mixture spectrogram a_p with the mask that each
-     * class prompt finds, and beside it the target ratio mask a_i / a_p. Returns the files written.
+     * ACP in pictures (Eq. 5): the mixture spectrogram a_p with the mask that each class prompt finds, and beside
+     * it the target ratio mask a_i / a_p.
      */
-    public static List<Path> acpMasks(TrainingSession session, int n, Path dir) {
-        List<Path> written = new ArrayList<>();
-        for (int k = 0, tries = 0; written.size() < n && tries < 4 * n; k += 7, tries++) {
-            TrainingSession.AcpExample ex = session.acpExample(k);
-            if (ex == null) {
-                continue;
-            }
-            List<float[][]> target = new ArrayList<>();
-            target.add(ex.target());
-            BufferedImage left = spectrogramMasks(ex.mixture(), ex.masks(), ex.names());
-            BufferedImage right = spectrogramMasks(ex.mixture(), target, List.of("target a_i / a_p"));
-            BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth() + 10,
-                    Math.max(left.getHeight(), right.getHeight()) + 20, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = both.createGraphics();
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, both.getWidth(), both.getHeight());
-            g.drawImage(left, 0, 20, null);
-            g.drawImage(right, left.getWidth() + 10, 20, null);
-            g.setColor(Color.BLACK);
-            g.drawString("ACP on " + ex.item() + ": prompt masks sigmoid(m_k^a) | target ratio mask", 10, 14);
-            g.dispose();
-            Path file = dir.resolve(String.format(Locale.ROOT, "acp-%03d.png", written.size()));
-            writePng(both, file);
-            written.add(file);
+    public static BufferedImage acpMasks(String item, float[][] mixture, float[][] target, List<float[][]> masks,
+                                         List<String> names) {
+        List<float[][]> targets = new ArrayList<>();
+        targets.add(target);
+        BufferedImage left = spectrogramMasks(mixture, masks, names);
+        BufferedImage right = spectrogramMasks(mixture, targets, List.of("target a_i / a_p"));
+        BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth() + 10,
+                Math.max(left.getHeight(), right.getHeight()) + 20, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = both.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, both.getWidth(), both.getHeight());
+        g.drawImage(left, 0, 20, null);
+        g.drawImage(right, left.getWidth() + 10, 20, null);
+        g.setColor(Color.BLACK);
+        g.drawString("ACP on " + item + ": prompt masks sigmoid(m_k^a) | target ratio mask", 10, 14);
+        g.dispose();
+        return both;
+    }
+
+    /** Pictures one above the other, left-aligned. */
+    public static BufferedImage stack(List<BufferedImage> rows) {
+        int w = rows.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
+        int h = rows.stream().mapToInt(BufferedImage::getHeight).sum();
+        BufferedImage out = new BufferedImage(w, Math.max(1, h), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        int y = 0;
+        for (BufferedImage r : rows) {
+            g.drawImage(r, 0, y, null);
+            y += r.getHeight();
         }
-        return written;
+        g.dispose();
+        return out;
     }
 
     /** A magnitude spectrogram (T x F, log-scaled greys) with one coloured mask per prompt over it. */

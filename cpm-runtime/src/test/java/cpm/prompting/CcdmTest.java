@@ -84,7 +84,7 @@ class CcdmTest {
             assertTrue(c.mixture().fitted(3));
             assertNotEquals(before0[0], c.mixture().means(0)[0][0]);
             // class 0 was fitted on exactly the bank's samples (3 EM iterations from the initialisation)
-            GaussianMixture ref = new GaussianMixture(4, 2, 4, "diagonal", 1e-4, 1);
+            GaussianMixture ref = new GaussianMixture(4, 2, 4, "diagonal", recipe().classifier().varianceFloor(), 1);
             ref.emFit(0, c.bank().samples(0), 3);
             for (int k = 0; k < 2; k++) {
                 assertArrayEquals(ref.means(0)[k], c.mixture().means(0)[k], 0);

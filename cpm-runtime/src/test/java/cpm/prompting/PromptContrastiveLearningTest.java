@@ -37,6 +37,15 @@ class PromptContrastiveLearningTest {
 
     @Test
     void infoNceMatchesEq9ByHand() {
+        check(false);
+    }
+
+    @Test
+    void acrossTheBatchPositivesAndNegativesComeFromEveryImage() {
+        check(true);
+    }
+
+    private static void check(boolean acrossBatch) {
         double tau = 0.5;
         double[][] a = {unit(1, 0.2), unit(-0.3, 1), unit(1, 1)};
         int[] aCls = {1, 2, 5};   // anchor 2 has no positive: left out of the mean
@@ -50,13 +59,13 @@ class PromptContrastiveLearningTest {
             double negSum = 0;
             int np = 0;
             for (int j = 0; j < p.length; j++) {
-                if (pImg[j] == aImg[i] && pCls[j] != aCls[i]) {
+                if ((acrossBatch || pImg[j] == aImg[i]) && pCls[j] != aCls[i]) {
                     negSum += Math.exp(dot(a[i], p[j]) / tau);
                 }
             }
             double l = 0;
             for (int j = 0; j < p.length; j++) {
-                if (pImg[j] == aImg[i] && pCls[j] == aCls[i]) {
+                if ((acrossBatch || pImg[j] == aImg[i]) && pCls[j] == aCls[i]) {
                     double e = Math.exp(dot(a[i], p[j]) / tau);
                     l += -Math.log(e / (e + negSum));
                     np++;
@@ -71,7 +80,8 @@ class PromptContrastiveLearningTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray an = m.create(a).toType(DataType.FLOAT64, false);
             NDArray pn = m.create(p).toType(DataType.FLOAT64, false);
-            double got = PromptContrastiveLearning.infoNce(an, pn, aCls, aImg, pCls, pImg, tau).getDouble();
+            double got = PromptContrastiveLearning.infoNce(an, pn, aCls, aImg, pCls, pImg, tau, acrossBatch)
+                    .getDouble();
             assertEquals(expected, got, 1e-9);
         }
     }

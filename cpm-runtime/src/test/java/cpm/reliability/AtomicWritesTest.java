@@ -3,7 +3,7 @@ package cpm.reliability;
 import cpm.io.AtomicFiles;
 import cpm.train.History;
 import cpm.train.SessionCheckpoint;
-import cpm.train.TrainRun;
+import cpm.train.loop.TrainRun;
 import cpm.train.TrainingSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

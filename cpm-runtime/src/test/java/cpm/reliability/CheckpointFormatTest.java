@@ -3,7 +3,7 @@ package cpm.reliability;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import cpm.train.Checkpoint;
-import cpm.train.TrainRun;
+import cpm.train.loop.TrainRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +75,7 @@ class CheckpointFormatTest {
                     : key.length()) : key.substring(0, key.startsWith("adam/") ? 7 : 2));
         }
         assertEquals(0, in.available(), "nothing between the last tensor and the SHA-256");
-        assertEquals(Set.of("w/", "adam/m/", "adam/v/", "ccdm/gmm.", "ccdm/bank.", "ccdm/observed"), groups);
+        assertEquals(Set.of("w/", "adam/m/", "adam/v/", "ccdm/gmm.", "ccdm/bank.", "ccdm/observed",
+                "ccdm/noObjectFraction"), groups);
     }
 }

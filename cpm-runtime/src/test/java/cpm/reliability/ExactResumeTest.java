@@ -2,7 +2,7 @@ package cpm.reliability;
 
 import cpm.dsl.Recipe;
 import cpm.train.History;
-import cpm.train.TrainRun;
+import cpm.train.loop.TrainRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -13,7 +13,7 @@ import cpm.nn.Weights;
 import cpm.train.AdamW;
 import cpm.train.Checkpoint;
 import cpm.train.NonFiniteLossException;
-import cpm.train.TrainRun;
+import cpm.train.loop.TrainRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +63,7 @@ class NonFiniteTest {
             // the last good checkpoint is untouched and still reads
             assertArrayEquals(goodBytes, Files.readAllBytes(good));
             assertEquals("4", Checkpoint.read(good).meta().get("step"));
-            assertEquals(good, TrainRun.latestCheckpoint(dir));
+            assertEquals(good, new cpm.train.loop.RunFolder(dir).latestCheckpoint());
             JsonNode report = new ObjectMapper().readTree(dir.resolve("nonfinite-report.json").toFile());
             assertEquals(4, report.get("step").asLong());
             assertEquals(e.term(), report.get("term").asText());

@@ -3,6 +3,8 @@ package cpm.examples;
 import cpm.dsl.Ablations;
 import cpm.dsl.Recipe;
 import cpm.train.TrainingSession;
+import cpm.train.loop.TrainingLoop;
+import java.util.List;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -27,10 +29,8 @@ public final class Ablation {
         DoubleColumn sts = DoubleColumn.create("sts");
         for (Ablations.Row r : Ablations.table4(base)) {
             try (TrainingSession session = new TrainingSession(r.recipe())) {
-                for (int i = 0; i < steps; i++) {
-                    session.step();
-                }
-                TrainingSession.EvalResult e = session.evaluate("test", r.recipe().getInt("eval.maxItems"), false);
+                new TrainingLoop(session, List.of()).run(steps); // the loop ./cpm train runs, without listeners
+                TrainingSession.EvalResult e = session.evaluate("test", r.recipe().eval().maxItems(), false);
                 row.append(r.name());
                 miou.append(e.miou());
                 fbeta.append(e.fbeta());

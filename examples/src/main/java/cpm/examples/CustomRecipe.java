@@ -3,8 +3,11 @@ package cpm.examples;
 import cpm.dsl.Presets;
 import cpm.dsl.Recipe;
 import cpm.train.History;
+import cpm.train.loop.HistoryListener;
+import cpm.train.loop.TrainingLoop;
 import cpm.train.TrainingSession;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -32,11 +35,8 @@ public final class CustomRecipe {
         Presets.get("tiny").diff(recipe).forEach(l -> System.out.println("  " + l));
         History history = new History();
         try (TrainingSession session = new TrainingSession(recipe)) {
-            for (int i = 0; i < steps; i++) {
-                TrainingSession.StepResult r = session.step();
-                history.add(new History.Row(session.stepsDone(), r.loss(), r.agn(), r.vcp(), r.acp(), r.pcl(), r.lr(),
-                        r.timings().total() / 1000, Double.NaN));
-            }
+            // the loop of ./cpm train, with its history listener: a row every run.logInterval steps, STS windows
+            new TrainingLoop(session, List.of(new HistoryListener(history, recipe, null))).run(steps);
             System.out.printf(Locale.ROOT, "trained %d steps; STS so far %.4f nats%n", session.stepsDone(),
                     session.stability().score());
         }

@@ -31,7 +31,7 @@ public final class QuickStart {
                             r.agn());
                 }
             }
-            TrainingSession.EvalResult e = session.evaluate("test", recipe.getInt("eval.maxItems"), false);
+            TrainingSession.EvalResult e = session.evaluate("test", recipe.eval().maxItems(), false);
             System.out.printf(Locale.ROOT, "test mIoU %.4f  F-beta %.4f  (%s protocol, %d images)%n", e.miou(),
                     e.fbeta(), e.protocol(), e.images());
             System.out.println(perClass(e).print());

@@ -30,7 +30,7 @@ public final class SamplePrompts {
             for (int i = 0; i < steps; i++) {
                 session.step();
             }
-            System.out.println(prompts(session, perClass, recipe.getInt("run.seed")).print(100));
+            System.out.println(prompts(session, perClass, recipe.run().seed()).print(100));
         }
     }
 

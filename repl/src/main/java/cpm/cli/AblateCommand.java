@@ -4,8 +4,9 @@ import cpm.dsl.Ablations;
 import cpm.dsl.Recipe;
 import cpm.io.AtomicFiles;
 import cpm.train.History;
-import cpm.train.TrainRun;
+import cpm.train.PredictionPictures;
 import cpm.train.TrainingSession;
+import cpm.train.loop.TrainRun;
 import cpm.viz.Pictures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,7 +63,7 @@ final class AblateCommand implements Callable<Integer> {
             base = TrainCommand.withSteps(base, steps);
         }
         if (threads != null) {
-            base = base.with("run.threads", threads);
+            base = base.derive(base.name(), b -> b.run(r -> r.threads(threads)));
         }
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
         List<Ablations.Row> rows = table == 4 ? Ablations.table4(base) : Ablations.table5(base);
@@ -72,20 +73,19 @@ final class AblateCommand implements Callable<Integer> {
         for (Ablations.Row row : rows) {
             double[][] r = new double[3][seeds];
             for (int s = 0; s < seeds; s++) {
-                Recipe rec = row.recipe().with("run.seed", base.getInt("run.seed") + s);
+                int seed = base.run().seed() + s;
+                Recipe rec = row.recipe().derive(row.recipe().name(), b -> b.run(x -> x.seed(seed)));
                 Path runDir = dir.resolve(row.name() + "-seed" + s);
                 Cli.err().println("ablation table " + table + ": row " + row.name() + ", seed " + s);
-                try (TrainRun run = TrainRun.create(rec, runDir, Cli.err())) {
-                    run.train(rec.getInt("optim.steps"), !noProgress);
-                    TrainingSession.EvalResult e = run.evaluateAndDraw("test");
-                    double sts = lastSts(run.history());
-                    r[0][s] = e.miou();
-                    r[1][s] = e.fbeta();
-                    r[2][s] = sts;
-                    csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f%n", row.name(), s, e.miou(), e.fbeta(), sts));
-                    if (s == 0) {
-                        stsCurves.put(row.name(), run.history());
-                    }
+                RowRun run = runOne(rec, runDir, !noProgress);
+                TrainingSession.EvalResult e = run.test();
+                double sts = lastSts(run.history());
+                r[0][s] = e.miou();
+                r[1][s] = e.fbeta();
+                r[2][s] = sts;
+                csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f%n", row.name(), s, e.miou(), e.fbeta(), sts));
+                if (s == 0) {
+                    stsCurves.put(row.name(), run.history());
                 }
             }
             results.put(row.name(), r);
@@ -108,9 +108,9 @@ final class AblateCommand implements Callable<Integer> {
         }
         Pictures.bars("Table " + table + " on " + base.name() + " (" + seeds + " seed(s))", names, means, sds,
                 dir.resolve("ablation-table" + table + ".png"));
-        Pictures.compare(stsCurves, "sts", dir.resolve("sts-table" + table + ".png"));
+        PredictionPictures.compare(stsCurves, "sts", dir.resolve("sts-table" + table + ".png"));
         Cli.out().printf(Locale.ROOT, "Table %d on %s, %d step(s) per run, %d seed(s), %s protocol%n", table,
-                base.name(), base.getInt("optim.steps"), seeds, base.getString("eval.protocol"));
+                base.name(), base.optim().steps(), seeds, base.eval().protocol());
         Cli.out().printf(Locale.ROOT, "%-10s %-17s %-17s %-17s%n", "row", "mIoU", "F-beta", "STS");
         for (String n : names) {
             double[][] v = results.get(n);
@@ -119,6 +119,18 @@ final class AblateCommand implements Callable<Integer> {
         }
         Cli.out().println("wrote " + dir.resolve("ablation-table" + table + ".csv") + " and the bar chart beside it");
         return 0;
+    }
+
+    /** One run of a row: its final test scores and its history. */
+    record RowRun(TrainingSession.EvalResult test, History history) {
+    }
+
+    /** Trains one row's recipe for its optim.steps in {@code runDir} and evaluates it, as {@code ./cpm train} does. */
+    static RowRun runOne(Recipe rec, Path runDir, boolean progress) {
+        try (TrainRun run = TrainRun.create(rec, runDir, Cli.err())) {
+            TrainRun.Result res = run.trainAndEvaluate(rec.optim().steps(), progress, false);
+            return new RowRun(res.test(), run.history());
+        }
     }
 
     static double lastSts(History h) {

@@ -3,7 +3,7 @@ package cpm.cli;
 import cpm.dsl.Recipe;
 import cpm.dsl.RecipeSource;
 import cpm.repl.ScriptEngine;
-import cpm.train.TrainRun;
+import cpm.train.loop.RunFolder;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ final class Cli {
 
     /** The latest checkpoint of a run folder given as {@code --run DIR}; none is bad input (exit status 2). */
     static Path latestCheckpoint(Path run) {
-        Path ck = TrainRun.latestCheckpoint(run);
+        Path ck = new RunFolder(run).latestCheckpoint();
         if (ck == null) {
             throw new Main.BadInput("--run " + run + ": found no checkpoint, expected a run folder written by train");
         }

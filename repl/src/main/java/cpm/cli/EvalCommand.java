@@ -3,7 +3,7 @@ package cpm.cli;
 import cpm.dsl.Recipe;
 import cpm.train.Checkpoint;
 import cpm.train.SessionCheckpoint;
-import cpm.train.TrainRun;
+import cpm.train.loop.RunFolder;
 import cpm.train.TrainingSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,12 +37,12 @@ final class EvalCommand implements Callable<Integer> {
         Checkpoint c = Checkpoint.read(ck);
         Recipe r = SessionCheckpoint.recipeOf(c, ck);
         if (data != null) {
-            r = r.with("data.path", data);
+            r = r.derive(r.name(), b -> b.data(d -> d.path(data)));
         }
         try (TrainingSession s = new TrainingSession(r)) {
             SessionCheckpoint.restore(s, c, ck);
-            TrainingSession.EvalResult e = s.evaluate(split, r.getInt("eval.maxItems"), silence);
-            TrainRun.writeEval(run, e);
+            TrainingSession.EvalResult e = s.evaluate(split, r.eval().maxItems(), silence);
+            new RunFolder(run).writeEval(e);
             Cli.out().printf(Locale.ROOT, "%s mIoU %.4f  F-beta %.4f  (%s protocol, %d images, step %d)%n", split,
                     e.miou(), e.fbeta(), e.protocol(), e.images(), s.stepsDone());
             for (var cs : e.perClass()) {

@@ -4,7 +4,6 @@ import cpm.repl.MetaCommands;
 import cpm.repl.ReplShell;
 import cpm.repl.ScriptEngine;
 import cpm.repl.Workbench;
-import cpm.train.TrainRun;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package cpm.cli;
 
 import cpm.dsl.Recipe;
-import cpm.train.TrainRun;
+import cpm.train.loop.TrainRun;
 import cpm.train.TrainingSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,16 +46,31 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Sets optim.steps; warm-ups that would not fit into a short run shrink to a tenth of it (said on stderr). */
     static Recipe withSteps(Recipe r, int steps) {
-        java.util.Map<String, Object> change = new java.util.LinkedHashMap<>();
-        change.put("optim.steps", steps);
-        for (String w : new String[] {"optim.warmupSteps", "cpm.warmupSteps"}) {
-            if (r.getInt(w) > 0 && r.getInt(w) >= steps) {
-                change.put(w, steps / 10);
-                Cli.err().println("note: " + w + " " + r.getInt(w) + " does not fit into " + steps + " steps; using "
-                        + steps / 10);
-            }
+        int optimWarmup = r.optim().warmupSteps();
+        int cpmWarmup = r.cpm().warmupSteps();
+        boolean shrinkOptim = optimWarmup > 0 && optimWarmup >= steps;
+        boolean shrinkCpm = cpmWarmup > 0 && cpmWarmup >= steps;
+        if (shrinkOptim) {
+            noteWarmup("optim.warmupSteps", optimWarmup, steps);
         }
-        return r.with(change);
+        if (shrinkCpm) {
+            noteWarmup("cpm.warmupSteps", cpmWarmup, steps);
+        }
+        return r.derive(r.name(), b -> {
+            b.optim(o -> {
+                o.steps(steps);
+                if (shrinkOptim) {
+                    o.warmupSteps(steps / 10);
+                }
+            });
+            if (shrinkCpm) {
+                b.cpm(c -> c.warmupSteps(steps / 10));
+            }
+        });
+    }
+
+    private static void noteWarmup(String field, int warmup, int steps) {
+        Cli.err().println("note: " + field + " " + warmup + " does not fit into " + steps + " steps; using " + steps / 10);
     }
 
     @Override
@@ -74,30 +89,31 @@ final class TrainCommand implements Callable<Integer> {
             if (steps != null) {
                 r = withSteps(r, steps);
             }
-            if (seed != null) {
-                r = r.with("run.seed", seed);
-            }
-            if (threads != null) {
-                r = r.with("run.threads", threads);
-            }
-            if (data != null) {
-                r = r.with("data.path", data);
-            }
+            r = r.derive(r.name(), b -> {
+                if (seed != null) {
+                    b.run(x -> x.seed(seed));
+                }
+                if (threads != null) {
+                    b.run(x -> x.threads(threads));
+                }
+                if (data != null) {
+                    b.data(d -> d.path(data));
+                }
+            });
             Path dir = out != null ? out : Path.of("runs", r.name());
             run = TrainRun.create(r, dir, Cli.err());
         }
         try (run) {
             Recipe r = run.session().recipe();
-            long until = steps != null ? steps : r.getInt("optim.steps");
+            long until = steps != null ? steps : r.optim().steps();
             Cli.err().printf(Locale.ROOT, "training %s: %d steps, batch %d, %,d parameters -> %s%n", r.name(), until,
-                    r.getInt("optim.batchSize"), run.session().weights().parameterCount(), run.dir());
-            run.train(until, !noProgress);
-            TrainingSession.EvalResult e = run.evaluateAndDraw("test");
+                    r.optim().batchSize(), run.session().weights().parameterCount(), run.dir());
+            TrainRun.Result res = run.trainAndEvaluate(until, !noProgress, !noSilenced);
+            TrainingSession.EvalResult e = res.test();
             String line = String.format(Locale.ROOT, "test mIoU %.4f  F-beta %.4f  (%s protocol, %d images)",
                     e.miou(), e.fbeta(), e.protocol(), e.images());
-            if (!noSilenced) {
-                TrainingSession.EvalResult s = run.session().evaluate("test", r.getInt("eval.maxItems"), true);
-                TrainRun.writeEval(run.dir(), s);
+            if (res.silenced() != null) {
+                TrainingSession.EvalResult s = res.silenced();
                 line += String.format(Locale.ROOT, "; silenced audio: mIoU %.4f  F-beta %.4f", s.miou(), s.fbeta());
             }
             Cli.out().println(line);

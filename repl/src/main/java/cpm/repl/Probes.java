@@ -1,32 +1,19 @@
 package cpm.repl;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import cpm.data.AvsDataset;
-import cpm.data.Batch;
-import cpm.data.BatchLoader;
-import cpm.data.Datasets;
 import cpm.eval.InferenceMerge;
 import cpm.eval.SegmentationMetrics;
-import cpm.model.AudioFeatures;
-import cpm.model.DecoderOutput;
-import cpm.model.ImageFeatures;
-import cpm.nn.Resize;
 import cpm.prompting.GaussianMixture;
-import cpm.train.Targets;
+import cpm.prompting.GmmDiagnostics;
+import cpm.train.PredictionPictures;
+import cpm.train.SessionProbes;
 import cpm.train.TrainingSession;
 import cpm.viz.Pictures;
 
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -95,7 +82,7 @@ final class Probes {
             throw new IllegalArgumentException("split \"" + split + "\": expected train, val or test");
         }
         TrainingSession.EvalResult e = onSnippetThread(
-                () -> s.evaluate(split, s.recipe().getInt("eval.maxItems"), false));
+                () -> s.evaluate(split, s.recipe().eval().maxItems(), false));
         wb.setLastEval(e);
         Table t = Table.create(String.format(Locale.ROOT, "eval %s at step %d", split, s.stepsDone()),
                 StringColumn.create("split", List.of(split)), StringColumn.create("protocol", List.of(e.protocol())),
@@ -177,7 +164,7 @@ final class Probes {
         return s.ccdm().mixture();
     }
 
-    private Object gmm(String args) {
+    private Object gmm(String args) throws Exception {
         TrainingSession s = wb.requireSession();
         GaussianMixture g = requireGmm(s);
         List<String> names = s.classes();
@@ -214,46 +201,28 @@ final class Probes {
                 fitted.append(g.fitted(k) ? "yes" : "no");
             }
         }
-        return Table.create(String.format(Locale.ROOT, "CCDM: %d components per class, dim %d, step %d",
-                g.components(), g.dim(), s.stepsDone()), cls, name, comp, weight, norm, spread, fitted);
-    }
-
-    static double norm(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x * x;
-        }
-        return Math.sqrt(s);
+        GmmDiagnostics d = onSnippetThread(s::gmmDiagnostics);
+        return Table.create(String.format(Locale.ROOT, "CCDM: %d components per class, dim %d, step %d; variances at the"
+                        + " floor %.3f, largest cosine between components of a class %.3f, bank accuracy %.3f, no-object"
+                        + " bank accuracy %.3f, prompt norm %.3f, prompt posterior of its class %.3f",
+                g.components(), g.dim(), s.stepsDone(), d.floorShare(), d.maxComponentCos(), d.bankAccuracy(),
+                d.noObjectAccuracy(), d.promptNorm(), d.promptPosterior()), cls, name, comp, weight, norm, spread,
+                fitted);
     }
 
     // ------------------------------------------------------------------------------------------------ prompts
 
     /** The seed of the {@code draw}-th prompt draw of a workbench (draws are numbered from 0). */
     static long promptSeed(long runSeed, long draw) {
-        return runSeed * 0x9E3779B97F4A7C15L + 7919L * draw;
+        return SessionProbes.promptSeed(runSeed, draw);
     }
 
     /** n prompts of class k: GMM draws, or the learned point prompt repeated (softmax). Rows of (n, D_q). */
     private float[][] drawPrompts(TrainingSession s, int k, int n) throws Exception {
         if (s.ccdm() != null) {
-            long seed = promptSeed(s.recipe().getInt("run.seed"), promptDraws++);
-            return s.ccdm().mixture().sample(k, n, new SplittableRandom(seed));
+            return SessionProbes.gmmPrompts(s, k, n, promptSeed(s.recipe().run().seed(), promptDraws++));
         }
-        return onSnippetThread(() -> {
-            try (NDScope scope = new NDScope(); NDManager m = s.manager().newSubManager()) {
-                scope.suppressNotUsedWarning();
-                long[] idx = new long[n];
-                java.util.Arrays.fill(idx, k);
-                NDArray p = s.model().pointPrompts(m.create(idx, new Shape(1, n)));
-                float[] flat = p.toFloatArray();
-                int d = flat.length / n;
-                float[][] out = new float[n][d];
-                for (int i = 0; i < n; i++) {
-                    System.arraycopy(flat, i * d, out[i], 0, d);
-                }
-                return out;
-            }
-        });
+        return onSnippetThread(() -> SessionProbes.pointPrompts(s, k, n));
     }
 
     private Object prompts(String args) throws Exception {
@@ -269,8 +238,8 @@ final class Probes {
         if (s.ccdm() == null) {
             return pointPromptTable(s, k, z);
         }
-        GaussianMixture g = s.ccdm().mixture();
-        double[][] post = onSnippetThread(() -> g.posterior(z)); // Eq. 1, uniform prior
+        List<SessionProbes.PromptPlace> places = onSnippetThread(() -> SessionProbes.place(s.ccdm().classifier(), k,
+                z)); // Eq. 1
         IntColumn idx = IntColumn.create("prompt");
         DoubleColumn zNorm = DoubleColumn.create("norm");
         StringColumn top = StringColumn.create("topClass");
@@ -280,45 +249,19 @@ final class Probes {
         StringColumn otherName = StringColumn.create("nearestOther");
         DoubleColumn other = DoubleColumn.create("distOtherMean");
         for (int i = 0; i < n; i++) {
-            double[] zi = new double[z[i].length];
-            for (int d = 0; d < zi.length; d++) {
-                zi[d] = z[i][d];
-            }
-            int best = 0;
-            for (int c = 1; c < post[i].length; c++) {
-                if (post[i][c] > post[i][best]) {
-                    best = c;
-                }
-            }
-            double dOwn = Double.POSITIVE_INFINITY;
-            double dOther = Double.POSITIVE_INFINITY;
-            int otherK = -1;
-            for (int c = 0; c < g.classes(); c++) {
-                for (double[] mu : g.means(c)) {
-                    double dist = distance(zi, mu);
-                    if (c == k) {
-                        dOwn = Math.min(dOwn, dist);
-                    } else if (dist < dOther) {
-                        dOther = dist;
-                        otherK = c;
-                    }
-                }
-            }
+            SessionProbes.PromptPlace p = places.get(i);
             idx.append(i);
-            zNorm.append(norm(zi));
-            top.append(nameOf(best, names));
-            topP.append(post[i][best]);
-            ownP.append(post[i][k]);
-            own.append(dOwn);
-            otherName.append(otherK < 0 ? "" : nameOf(otherK, names));
-            other.append(dOther);
+            zNorm.append(p.norm());
+            top.append(nameOf(p.topClass(), names));
+            topP.append(p.topProb());
+            ownP.append(p.ownProb());
+            own.append(p.distOwnMean());
+            otherName.append(p.nearestOther() < 0 ? "" : nameOf(p.nearestOther(), names));
+            other.append(p.distOtherMean());
         }
-        return Table.create(String.format(Locale.ROOT, "%d prompts of %s drawn from the GMM (posterior p(c|z), uniform"
-                + " prior)", n, nameOf(k, names)), idx, zNorm, top, topP, ownP, own, otherName, other);
+        return Table.create(String.format(Locale.ROOT, "%d prompts of %s drawn from the GMM (posterior p(c|z): the"
+                + " classifier head's softmax)", n, nameOf(k, names)), idx, zNorm, top, topP, ownP, own, otherName, other);
     }
-
-    /** p(c | z) for every prompt: softmax over classes of log p(z | c) (Eq. 2), uniform prior, in double. */
-
 
     private Table pointPromptTable(TrainingSession s, int k, float[][] z) throws Exception {
         List<String> names = s.classes();
@@ -356,67 +299,16 @@ final class Probes {
         return out;
     }
 
-    private static double[] toDouble(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            d[i] = v[i];
-        }
-        return d;
+    static double norm(double[] v) {
+        return SessionProbes.norm(v);
     }
 
     static double distance(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double t = a[i] - b[i];
-            s += t * t;
-        }
-        return Math.sqrt(s);
+        return SessionProbes.distance(a, b);
     }
 
-    // ------------------------------------------------------------------------------------------------ items
-
-    private interface ItemWork<T> {
-        T run(Batch batch, int b, NDManager m, AvsDataset data);
-    }
-
-    /** Loads the batch holding item {@code item} of a split (in order, no augmentation) and runs {@code work}. */
-    private <T> T withItem(TrainingSession s, String split, int item, ItemWork<T> work) throws Exception {
-        AvsDataset data = Datasets.open(s.recipe(), split);
-        if (item < 0 || item >= data.size()) {
-            throw new IllegalArgumentException("item " + item + ": expected 0.." + (data.size() - 1) + " (the " + split
-                    + " split has " + data.size() + " labelled frames)");
-        }
-        return onSnippetThread(() -> {
-            try (BatchLoader loader = new BatchLoader(data, null, s.recipe(), false, s.recipe().getInt("run.seed"))) {
-                int seen = 0;
-                while (true) {
-                    try (NDScope scope = new NDScope(); NDManager m = s.manager().newSubManager()) {
-                        scope.suppressNotUsedWarning();
-                        Batch batch = loader.next(m);
-                        if (batch == null) {
-                            throw new IllegalStateException("item " + item + " not reached in " + split);
-                        }
-                        if (item < seen + batch.size()) {
-                            return work.run(batch, item - seen, m, data);
-                        }
-                        seen += batch.size();
-                    }
-                }
-            }
-        });
-    }
-
-    /** The first item of a split whose label map holds class k (0 when none does). */
-    static int firstItemWith(TrainingSession s, String split, int k) {
-        AvsDataset data = Datasets.open(s.recipe(), split);
-        for (int i = 0; i < data.size(); i++) {
-            for (int v : data.get(i).label()) {
-                if (v == k) {
-                    return i;
-                }
-            }
-        }
-        return 0;
+    private static double[] toDouble(float[] v) {
+        return SessionProbes.toDouble(v);
     }
 
     private static int itemArg(String s, String usage) {
@@ -427,47 +319,30 @@ final class Probes {
         }
     }
 
-    private static NDArray one(NDArray x, int b) {
-        return x.get(b).expandDims(0);
-    }
-
     private Object show(String args) throws Exception {
         TrainingSession s = wb.requireSession();
         if (args.isBlank()) {
             throw new IllegalArgumentException("usage: :show ITEM (a test item number)");
         }
         int item = itemArg(args, "usage: :show ITEM");
-        Path file = wb.runDir().resolve("pictures").resolve(String.format(Locale.ROOT, "show-test-%03d-step%d.png",
-                item, s.stepsDone()));
-        withItem(s, "test", item, (batch, b, m, data) -> {
+        Path file = wb.runFolder().picture(String.format(Locale.ROOT, "show-test-%03d-step%d.png", item,
+                s.stepsDone()));
+        onSnippetThread(() -> SessionProbes.withItem(s, "test", item, (batch, b, m, data) -> {
             InferenceMerge.Merged merged = s.predict(batch, false, null);
-            BufferedImage img = Pictures.overlay(batch.images().get(b), batch.labels().get(b), merged.labels().get(b),
-                    data.classes(), batch.ids().get(b) + " frame " + batch.frames()[b] + ", step " + s.stepsDone());
-            Pictures.writePng(img, file);
+            Pictures.writePng(PredictionPictures.overlay(batch, b, merged.labels().get(b), data.classes(),
+                    batch.ids().get(b) + " frame " + batch.frames()[b] + ", step " + s.stepsDone()), file);
             return null;
-        });
+        }));
         return "|  wrote " + file.toAbsolutePath();
     }
 
     private Object match(String args) throws Exception {
         TrainingSession s = wb.requireSession();
         int item = args.isBlank() ? 0 : itemArg(args, "usage: :match [ITEM]");
-        Table t = withItem(s, "train", item, (batch, b, m, data) -> {
-            NDArray images = one(batch.images(), b);
-            NDArray waves = one(batch.waves(), b);
-            NDArray labels = one(batch.labels(), b);
-            ImageFeatures img = s.model().encodeImage(images, false);
-            AudioFeatures aud = s.model().encodeAudio(s.spectrogram().toBackboneInput(
-                    s.spectrogram().magnitude(waves)), false);
-            DecoderOutput out = s.model().decodeQueries(img, aud, false);
-            Shape ms = out.last().maskLogits().getShape();
-            Targets targets = Targets.fromLabels(labels, s.numClasses(), ms.get(2), ms.get(3));
-            s.matcher().reseed(s.recipe().getInt("run.seed"));
-            Table r = s.matcher().matchDetailed(out.last().classLogits(), out.last().maskLogits(), targets).table();
-            r.setName(String.format(Locale.ROOT, "matching of train item %d (%s frame %d), step %d", item,
-                    batch.ids().get(b), batch.frames()[b], s.stepsDone()));
-            return r;
-        });
+        SessionProbes.ItemMatch r = onSnippetThread(() -> SessionProbes.match(s, item));
+        Table t = r.detailed().table();
+        t.setName(String.format(Locale.ROOT, "matching of train item %d (%s frame %d), step %d", item, r.id(),
+                r.frame(), s.stepsDone()));
         return wb.withClassNames(t, "class", s.classes());
     }
 
@@ -476,7 +351,7 @@ final class Probes {
         Table t = s.stability().perClass();
         wb.withClassNames(t, "class", s.classes());
         t.setName(String.format(Locale.ROOT, "STS = %.4f nats over %d items (lower is more stable; ln N = %.4f)",
-                s.stability().score(), s.stability().items(), Math.log(s.recipe().getInt("queries.count"))));
+                s.stability().score(), s.stability().items(), Math.log(s.recipe().queries().count())));
         return t;
     }
 
@@ -491,108 +366,35 @@ final class Probes {
         }
         List<String> names = s.classes();
         int k = classIndex(a[0], names, false);
-        int item = a.length > 1 ? itemArg(a[1], usage) : firstItemWith(s, "test", k);
+        int item = a.length > 1 ? itemArg(a[1], usage) : SessionProbes.firstItemWith(s, "test", k);
         int n = a.length > 2 ? Workbench.parseCount(a[2], usage) : (s.ccdm() != null ? 3 : 1);
         float[][] z = drawPrompts(s, k, n);
-        Path dir = wb.runDir().resolve("pictures");
         String stem = String.format(Locale.ROOT, "probe-%s-test%03d-step%d", names.get(k), item, s.stepsDone());
-        Path masksPng = dir.resolve(stem + ".png");
-        Path audioPng = dir.resolve(stem + "-audio.png");
+        Path masksPng = wb.runFolder().picture(stem + ".png");
+        Path audioPng = wb.runFolder().picture(stem + "-audio.png");
+        SessionProbes.Probe p = onSnippetThread(() -> SessionProbes.probe(s, "test", item, k, z));
         IntColumn idx = IntColumn.create("prompt");
         DoubleColumn area = DoubleColumn.create("maskArea");
         DoubleColumn iou = DoubleColumn.create("iouWithClass");
         DoubleColumn prob = DoubleColumn.create("p(" + names.get(k) + ")");
         DoubleColumn gtArea = DoubleColumn.create("classArea");
-        withItem(s, "test", item, (batch, b, m, data) -> {
-            NDArray images = one(batch.images(), b);
-            NDArray labels = one(batch.labels(), b);
-            NDArray mag = s.spectrogram().magnitude(one(batch.waves(), b));
-            ImageFeatures img = s.model().encodeImage(images, false);
-            AudioFeatures aud = s.model().encodeAudio(s.spectrogram().toBackboneInput(mag), false);
-            int d = z[0].length;
-            float[] flat = new float[n * d];
-            long[] cls = new long[n];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(z[i], 0, flat, i * d, d);
-                cls[i] = k;
-            }
-            DecoderOutput out = s.model().decodePrompts(m.create(flat, new Shape(1, n, d)),
-                    m.create(cls, new Shape(1, n)), img, aud, false);
-            long h = labels.getShape().get(1);
-            long w = labels.getShape().get(2);
-            float[] masks = Resize.bilinear(out.last().maskLogits(), h, w).gt(0f).toType(DataType.FLOAT32, false)
-                    .toFloatArray();
-            float[] probs = out.last().classLogits().softmax(-1).toFloatArray();
-            long[] gt = labels.toLongArray();
-            int hw = (int) (h * w);
-            int classes = (int) out.last().classLogits().getShape().get(2);
-            List<BufferedImage> rows = new ArrayList<>();
-            int gtPixels = 0;
-            for (long g : gt) {
-                gtPixels += g == k ? 1 : 0;
-            }
-            for (int i = 0; i < n; i++) {
-                int inter = 0;
-                int on = 0;
-                long[] pred = new long[hw];
-                for (int p = 0; p < hw; p++) {
-                    boolean mk = masks[i * hw + p] > 0.5f;
-                    if (mk) {
-                        on++;
-                        pred[p] = k;
-                        inter += gt[p] == k ? 1 : 0;
-                    }
-                }
-                int union = on + gtPixels - inter;
-                idx.append(i);
-                area.append(on / (double) hw);
-                iou.append(union == 0 ? Double.NaN : inter / (double) union);
-                prob.append(probs[i * classes + k]);
-                gtArea.append(gtPixels / (double) hw);
-                rows.add(Pictures.overlay(images.get(0), labels.get(0), m.create(pred, new Shape(h, w)), data.classes(),
-                        String.format(Locale.ROOT, "prompt %d of %s -> mask (%s frame %d, step %d)", i, names.get(k),
-                                batch.ids().get(b), batch.frames()[b], s.stepsDone())));
-            }
-            Pictures.writePng(stack(rows), masksPng);
-            NDArray spec = mag.get(0).get(0);
-            Shape ss = spec.getShape();
-            int t = (int) ss.get(0);
-            int f = (int) ss.get(1);
-            float[] am = ai.djl.nn.Activation.sigmoid(s.model().audioMasks(out.last().maskEmbed(), aud, t, f)).toFloatArray();
-            List<float[][]> audioMasks = new ArrayList<>();
-            List<String> labelsText = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                audioMasks.add(grid(am, i * t * f, t, f));
-                labelsText.add("prompt " + i + " of " + names.get(k) + " (ACP audio mask)");
-            }
-            Pictures.writePng(Pictures.spectrogramMasks(grid(spec.toFloatArray(), 0, t, f), audioMasks, labelsText),
-                    audioPng);
-            return null;
-        });
-        Table t = Table.create(String.format(Locale.ROOT, "%d prompt(s) of %s on test item %d; masks %s, audio %s", n,
+        List<BufferedImage> rows = new ArrayList<>();
+        List<String> labelsText = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            SessionProbes.PromptMask pm = p.prompts().get(i);
+            idx.append(i);
+            area.append(pm.area());
+            iou.append(pm.iou());
+            prob.append(pm.prob());
+            gtArea.append(p.classArea());
+            rows.add(Pictures.overlay(p.image(), p.h(), p.w(), p.labels(), pm.mask(), s.classes(),
+                    String.format(Locale.ROOT, "prompt %d of %s -> mask (%s frame %d, step %d)", i, names.get(k),
+                            p.id(), p.frame(), s.stepsDone())));
+            labelsText.add("prompt " + i + " of " + names.get(k) + " (ACP audio mask)");
+        }
+        Pictures.writePng(Pictures.stack(rows), masksPng);
+        Pictures.writePng(Pictures.spectrogramMasks(p.spectrogram(), p.audioMasks(), labelsText), audioPng);
+        return Table.create(String.format(Locale.ROOT, "%d prompt(s) of %s on test item %d; masks %s, audio %s", n,
                 names.get(k), item, masksPng.toAbsolutePath(), audioPng.toAbsolutePath()), idx, area, iou, prob, gtArea);
-        return t;
-    }
-
-    private static float[][] grid(float[] flat, int offset, int t, int f) {
-        float[][] g = new float[t][f];
-        for (int x = 0; x < t; x++) {
-            System.arraycopy(flat, offset + x * f, g[x], 0, f);
-        }
-        return g;
-    }
-
-    private static BufferedImage stack(List<BufferedImage> rows) {
-        int w = rows.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
-        int h = rows.stream().mapToInt(BufferedImage::getHeight).sum();
-        BufferedImage out = new BufferedImage(w, Math.max(1, h), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        int y = 0;
-        for (BufferedImage r : rows) {
-            g.drawImage(r, 0, y, null);
-            y += r.getHeight();
-        }
-        g.dispose();
-        return out;
     }
 }

@@ -5,12 +5,10 @@ import cpm.dsl.RecipeException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -18,30 +16,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import javax.lang.model.SourceVersion;
-import jdk.jshell.Diag;
-import jdk.jshell.EvalException;
-import jdk.jshell.ExpressionSnippet;
 import jdk.jshell.JShell;
-import jdk.jshell.JShellException;
-import jdk.jshell.MethodSnippet;
-import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.SourceCodeAnalysis.Completeness;
 import jdk.jshell.SourceCodeAnalysis.CompletionInfo;
-import jdk.jshell.TypeDeclSnippet;
-import jdk.jshell.UnresolvedReferenceException;
 import jdk.jshell.VarSnippet;
 import jdk.jshell.spi.ExecutionControl;
 import jdk.jshell.spi.ExecutionControlProvider;
 import jdk.jshell.spi.ExecutionEnv;
-import tech.tablesaw.api.Table;
 
 /**
  * An in-process JShell whose snippets see the live host objects (stack.md §5): snippet classes are defined by a
  * loader parented on the host loader, every snippet runs on one dedicated thread (so thread-local state such as
  * libtorch grad mode survives between snippets, P1/P3), the jshell tool's conveniences (default imports, class path)
  * are added by hand, and {@code System.exit} in a snippet ends the snippet, not the JVM (P4).
+ *
+ * <p>The engine holds the JShell session, its bindings and the snippet thread; what a snippet's outcome reads like
+ * is {@link SnippetOutcomes}, and recipe scripts are {@link RecipeScripts}.
  *
  * <p>Not thread-safe except {@link #stop()} and {@link #interrupt()}, which are meant to be called from another
  * thread (a signal handler) while {@link #eval} runs.
@@ -115,8 +107,6 @@ public final class ScriptEngine implements AutoCloseable {
     private final ClassLoader hostLoader;
     private final SnippetThread worker;
     private final boolean defaultImports;
-    private final int tableRows;
-    private final int maxOutputChars;
     private final Map<String, Binding> bindings = new LinkedHashMap<>();
     private final List<String> imports = new ArrayList<>();
     private final List<String> classPath;
@@ -126,6 +116,7 @@ public final class ScriptEngine implements AutoCloseable {
     private SnippetExecutionControl control;
     private final JShell js;
     private final SourceCodeAnalysis sca;
+    private final SnippetOutcomes outcomes;
 
     /** An engine with the default options. */
     public ScriptEngine() {
@@ -141,8 +132,6 @@ public final class ScriptEngine implements AutoCloseable {
         this.hostLoader = b.hostLoader;
         this.out = b.out;
         this.defaultImports = b.defaultImports;
-        this.tableRows = b.tableRows;
-        this.maxOutputChars = b.maxOutputChars;
         boolean grad = b.gradModeOff;
         this.worker = new SnippetThread("cpm-snippets-" + id, () -> {
             if (grad) {
@@ -165,6 +154,7 @@ public final class ScriptEngine implements AutoCloseable {
         try {
             this.js = JShell.builder().executionEngine(provider, Map.of()).build();
             this.sca = js.sourceCodeAnalysis();
+            this.outcomes = new SnippetOutcomes(js, () -> control, b.tableRows, b.maxOutputChars);
             this.classPath = ClassPaths.collect(hostLoader);
             js.addToClasspath(String.join(java.io.File.pathSeparator, classPath));
             addImports();
@@ -378,7 +368,7 @@ public final class ScriptEngine implements AutoCloseable {
                 src = rem; // incomplete or unknown: let the compiler say what is wrong
                 next = "";
             }
-            int line = firstLine + newlines(input, consumed);
+            int line = firstLine + SnippetOutcomes.newlines(input, consumed);
             List<EvalResult.Outcome> got = evalSnippet(src, line);
             outcomes.addAll(got);
             consumed += rem.length() - (next == null ? 0 : next.length());
@@ -391,16 +381,6 @@ public final class ScriptEngine implements AutoCloseable {
         return outcomes;
     }
 
-    private static int newlines(String s, int end) {
-        int n = 0;
-        for (int i = 0; i < Math.min(end, s.length()); i++) {
-            if (s.charAt(i) == '\n') {
-                n++;
-            }
-        }
-        return n;
-    }
-
     private List<EvalResult.Outcome> evalSnippet(String src, int line) {
         String code = ExitGuard.rewrite(src);
         control.clearLast();
@@ -410,7 +390,7 @@ public final class ScriptEngine implements AutoCloseable {
             if (e.causeSnippet() != null) {
                 continue; // an update of a dependent snippet, not this one
             }
-            out.add(outcome(e, src, code, line));
+            out.add(outcomes.outcome(e, src, code, line));
         }
         if (out.isEmpty() && control.lastStopped()) {
             out.add(new EvalResult.Outcome(EvalResult.Kind.STOPPED, null, src, "|  stopped", null, line, null));
@@ -418,164 +398,9 @@ public final class ScriptEngine implements AutoCloseable {
         return out;
     }
 
-    private EvalResult.Outcome outcome(SnippetEvent e, String src, String code, int line) {
-        Snippet s = e.snippet();
-        if (e.status() == Snippet.Status.REJECTED) {
-            List<Diag> diags = js.diagnostics(s).collect(Collectors.toList());
-            int errLine = line;
-            for (Diag d : diags) {
-                if (d.isError() && d.getPosition() >= 0) {
-                    errLine = line + newlines(code, (int) d.getPosition());
-                    break;
-                }
-            }
-            String text = diags.isEmpty() ? "|  Error: the snippet was rejected" : renderDiags(diags, code);
-            return new EvalResult.Outcome(EvalResult.Kind.COMPILE_ERROR, null, src, text, null, errLine, null);
-        }
-        if (control.lastStopped()) {
-            return new EvalResult.Outcome(EvalResult.Kind.STOPPED, null, src, "|  stopped", null, line, null);
-        }
-        JShellException ex = e.exception();
-        if (ex != null) {
-            Throwable live = control.lastThrown();
-            if (live instanceof SnippetExit se) {
-                return new EvalResult.Outcome(EvalResult.Kind.EXIT, null, src,
-                        "|  System.exit(" + se.status() + ") ignored: the REPL keeps running (:quit leaves)",
-                        se.status(), line, null);
-            }
-            return exceptionOutcome(ex, live, s, src, line);
-        }
-        String name = null;
-        boolean expression = false;
-        if (s instanceof VarSnippet v) {
-            name = v.name();
-            expression = v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
-        } else if (s instanceof ExpressionSnippet x) {
-            name = x.name();
-            expression = x.subKind() != Snippet.SubKind.ASSIGNMENT_SUBKIND;
-        }
-        if (name != null && e.value() != null) {
-            Object live = control.lastValue();
-            String text = name + " ==> " + render(live, e.value());
-            return new EvalResult.Outcome(expression ? EvalResult.Kind.VALUE : EvalResult.Kind.VARIABLE, name, src,
-                    text, live, line, null);
-        }
-        if (s instanceof MethodSnippet || s instanceof TypeDeclSnippet || s.kind() == Snippet.Kind.IMPORT) {
-            return new EvalResult.Outcome(EvalResult.Kind.DEFINITION, null, src, describeDefinition(e), null, line,
-                    null);
-        }
-        return new EvalResult.Outcome(EvalResult.Kind.STATEMENT, name, src, "", null, line, null);
-    }
-
-    private String describeDefinition(SnippetEvent e) {
-        Snippet s = e.snippet();
-        String what;
-        if (s instanceof MethodSnippet m) {
-            what = "method " + m.name() + "(" + m.parameterTypes() + ")";
-        } else if (s instanceof TypeDeclSnippet t) {
-            what = t.subKind().name().replace("_SUBKIND", "").toLowerCase(Locale.ROOT) + " " + t.name();
-        } else {
-            return "";
-        }
-        String verb = e.previousStatus() == Snippet.Status.NONEXISTENT ? "created" : "modified";
-        String text = "|  " + verb + " " + what;
-        if (e.status() == Snippet.Status.RECOVERABLE_DEFINED || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
-            List<String> missing = js.unresolvedDependencies((jdk.jshell.DeclarationSnippet) s)
-                    .collect(Collectors.toList());
-            text += ", however, it cannot be used until " + String.join(", ", missing) + " is declared";
-        }
-        return text;
-    }
-
-    private EvalResult.Outcome exceptionOutcome(JShellException ex, Throwable live, Snippet s, String src, int line) {
-        StringBuilder b = new StringBuilder("|  ");
-        if (ex instanceof UnresolvedReferenceException u) {
-            List<String> missing = js.unresolvedDependencies(u.getSnippet()).collect(Collectors.toList());
-            b.append("Error: attempted to use ").append(u.getSnippet().source().strip().split("\n")[0])
-                    .append(", which cannot be used until ").append(String.join(", ", missing))
-                    .append(" is declared");
-            return new EvalResult.Outcome(EvalResult.Kind.EXCEPTION, null, src, b.toString(), null, line, null);
-        }
-        String cls = ex instanceof EvalException ee ? ee.getExceptionClassName()
-                : live != null ? live.getClass().getName() : ex.getClass().getName();
-        b.append("Exception ").append(cls);
-        if (ex.getMessage() != null) {
-            b.append(": ").append(ex.getMessage());
-        }
-        int errLine = line;
-        int shown = 0;
-        String own = "#" + s.id();
-        for (StackTraceElement el : ex.getStackTrace()) {
-            if (shown++ >= 6) {
-                b.append("\n|        ...");
-                break;
-            }
-            String file = el.getFileName();
-            if (file != null && file.startsWith("#")) {
-                b.append("\n|        at ").append(el.getMethodName().startsWith("do_it$") ? "" : el.getMethodName() + " ")
-                        .append('(').append(file).append(':').append(el.getLineNumber()).append(')');
-                if (file.equals(own) && errLine == line && el.getLineNumber() > 0) {
-                    errLine = line + el.getLineNumber() - 1;
-                }
-                if (file.equals(own)) {
-                    break;
-                }
-            } else {
-                b.append("\n|        at ").append(el);
-            }
-        }
-        return new EvalResult.Outcome(EvalResult.Kind.EXCEPTION, null, src, b.toString(), null, errLine, live);
-    }
-
-    private static String renderDiags(List<Diag> diags, String code) {
-        StringBuilder b = new StringBuilder();
-        for (Diag d : diags) {
-            if (b.length() > 0) {
-                b.append('\n');
-            }
-            b.append("|  ").append(d.isError() ? "Error" : "Warning").append(':');
-            for (String l : d.getMessage(Locale.ROOT).split("\n")) {
-                b.append("\n|  ").append(l);
-            }
-            long pos = d.getPosition();
-            if (pos >= 0 && pos <= code.length()) {
-                int ls = code.lastIndexOf('\n', (int) Math.max(0, pos - 1)) + 1;
-                if (pos == 0) {
-                    ls = 0;
-                }
-                int le = code.indexOf('\n', ls);
-                le = le < 0 ? code.length() : le;
-                long start = Math.max(ls, Math.min(d.getStartPosition(), pos));
-                long end = Math.min(le, Math.max(d.getEndPosition(), pos + 1));
-                b.append("\n|  ").append(code, ls, le).append("\n|  ")
-                        .append(" ".repeat((int) (start - ls)));
-                long width = Math.max(1, end - start);
-                b.append(width == 1 ? "^" : "^" + "-".repeat((int) width - 2) + "^");
-            }
-        }
-        return b.toString();
-    }
-
     /** The text shown for a value: Tablesaw tables via {@code print(n)}, others as JShell shows them. */
     public String render(Object live, String jshellText) {
-        String s;
-        if (live instanceof Table t) {
-            s = "\n" + t.print(tableRows);
-            if (t.rowCount() > tableRows) {
-                s += "\n(" + tableRows + " of " + t.rowCount() + " rows shown; print(n) or printAll() shows more)";
-            }
-        } else {
-            s = jshellText != null ? jshellText : String.valueOf(live);
-        }
-        return truncate(s);
-    }
-
-    private String truncate(String s) {
-        if (s.length() <= maxOutputChars) {
-            return s;
-        }
-        return s.substring(0, maxOutputChars) + "\n... output truncated: " + (s.length() - maxOutputChars)
-                + " more characters";
+        return outcomes.render(live, jshellText);
     }
 
     // ---------------------------------------------------------------- scripts
@@ -606,62 +431,8 @@ public final class ScriptEngine implements AutoCloseable {
      * @throws RecipeException naming the file (and line) when the script fails or yields no recipe
      */
     public synchronized Recipe evalRecipe(Path jsh) {
-        String name = jsh.toString();
-        if (!Files.isRegularFile(jsh)) {
-            throw new RecipeException(List.of(new RecipeException.Problem("script " + name, "no such file",
-                    "a readable .jsh file")));
-        }
         softStopAsked = false;
-        ScriptFeeder.Run run;
-        try {
-            run = new ScriptFeeder(this).feed(jsh, null, true);
-        } catch (IOException e) {
-            throw new RecipeException(List.of(new RecipeException.Problem("script " + name,
-                    "unreadable (" + e.getMessage() + ")", "a readable UTF-8 .jsh file")));
-        }
-        if (run.failure() != null) {
-            EvalResult.Outcome f = run.failure();
-            if (f.exception() instanceof RecipeException re) {
-                throw re.from(name + " line " + f.line());
-            }
-            String what = switch (f.kind()) {
-                case COMPILE_ERROR -> "a compile error: " + oneLine(f.text()).replaceFirst("^Error: ", "");
-                case STOPPED -> "the script was stopped";
-                default -> oneLine(f.text());
-            };
-            throw new RecipeException(List.of(new RecipeException.Problem("script " + name + " line " + f.line(),
-                    what, "a script that runs without errors")));
-        }
-        if (run.exitStatus() != null && run.exitStatus() != 0) {
-            throw new RecipeException(List.of(new RecipeException.Problem("script " + name,
-                    "System.exit(" + run.exitStatus() + ")", "a script that ends normally")));
-        }
-        boolean definesRecipe = run.outcomes().stream().anyMatch(o -> "recipe".equals(o.name()));
-        if (definesRecipe) {
-            Object v = capture("recipe");
-            if (v instanceof Recipe r) {
-                return r;
-            }
-            throw new RecipeException(List.of(new RecipeException.Problem("script " + name,
-                    "variable `recipe` holding " + (v == null ? "null" : "a " + v.getClass().getName()),
-                    "a cpm.dsl.Recipe")));
-        }
-        Object last = null;
-        for (EvalResult.Outcome o : run.outcomes()) {
-            if (o.kind() == EvalResult.Kind.VALUE) {
-                last = o.value();
-            }
-        }
-        if (last instanceof Recipe r) {
-            return r;
-        }
-        throw new RecipeException(List.of(new RecipeException.Problem("script " + name,
-                "no variable `recipe` and no Recipe as last expression",
-                "a script that declares `Recipe recipe = ...` or ends with an expression of type Recipe")));
-    }
-
-    private static String oneLine(String text) {
-        return text.replaceAll("(?m)^\\|\\s*", "").replace('\n', ' ').strip();
+        return RecipeScripts.evalRecipe(this, jsh);
     }
 
     // ---------------------------------------------------------------- stopping

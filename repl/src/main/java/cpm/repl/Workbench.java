@@ -4,14 +4,15 @@ import cpm.data.AvsDataset;
 import cpm.data.Datasets;
 import cpm.dsl.Presets;
 import cpm.dsl.Recipe;
-import cpm.dsl.RecipeJson;
-import cpm.io.AtomicFiles;
 import cpm.model.AvsModel;
 import cpm.train.Checkpoint;
 import cpm.train.History;
 import cpm.train.SessionCheckpoint;
-import cpm.train.TrainRun;
 import cpm.train.TrainingSession;
+import cpm.train.loop.HistoryListener;
+import cpm.train.loop.RunFolder;
+import cpm.train.loop.StopRequestListener;
+import cpm.train.loop.TrainingLoop;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,8 +78,9 @@ public final class Workbench implements AutoCloseable {
                 "Uses the JShell variable `recipe` if a snippet changed it. Closes the previous session.",
                 (a, c) -> compile());
         m.register("step", "[N]", "train N steps (default 1) with a progress line; Ctrl-C stops at a step boundary",
-                "Each step is one step of l = l_agn + lambda (l_ACP + l_VCP + l_PCL) (Sec. 3.2). The rows of this\n"
-                        + "call are shown and `history` (all steps so far) is rebound.",
+                "Each step is one step of l = l_agn + lambda (l_ACP + l_VCP + l_PCL) (Sec. 3.2), run by the same loop\n"
+                        + "as ./cpm train: a history row every run.logInterval steps (`:set run.logInterval 1` for every\n"
+                        + "step), the STS where its window closes. The rows of this call are shown and `history` is rebound.",
                 (a, c) -> step(a, c));
         m.register("history", "", "the training log of this session as a table (also bound as `history`)",
                 (a, c) -> historyTable());
@@ -140,6 +142,11 @@ public final class Workbench implements AutoCloseable {
     /** Where {@code :save} and pictures go: the run folder given, else runs/NAME-repl. */
     public Path runDir() {
         return runDir != null ? runDir : Path.of("runs", recipe.name() + "-repl");
+    }
+
+    /** The run folder of {@link #runDir()}. */
+    public RunFolder runFolder() {
+        return new RunFolder(runDir());
     }
 
     public void setRunDir(Path dir) {
@@ -213,7 +220,7 @@ public final class Workbench implements AutoCloseable {
         adopt(s, new History());
         return String.format(Locale.ROOT, "|  compiled %s: %,d parameters, %d classes (%s), classifier %s, CPM %s;"
                         + " `session`, `model`, `data` bound", r.name(), s.weights().parameterCount(), s.numClasses(),
-                String.join(", ", s.classes()), r.getString("classifier.kind"), r.cpmOn() ? "on" : "off");
+                String.join(", ", s.classes()), r.classifier().kind(), r.cpmOn() ? "on" : "off");
     }
 
     /** Makes {@code s} the live session (closing the previous one) and rebinds the variables. */
@@ -243,50 +250,24 @@ public final class Workbench implements AutoCloseable {
         int n = args.isBlank() ? 1 : parseCount(args, "usage: :step [N]");
         int before = history.size();
         long first = s.stepsDone();
-        s.takeStopRequest();
+        TrainingLoop loop = new TrainingLoop(s, List.of(new HistoryListener(history, s.recipe(), null),
+                new StepLine(c.out(), n), new StopRequestListener()));
         training = s;
-        int[] done = {0};
         try {
-            engine.call(() -> {
-                long t0 = System.nanoTime();
-                int width = 0;
-                for (int i = 0; i < n; i++) {
-                    long ts = System.nanoTime();
-                    TrainingSession.StepResult r = s.step();
-                    List<History.Row> rows = history.rows();
-                    double seconds = (rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seconds())
-                            + (System.nanoTime() - ts) / 1e9;
-                    done[0]++;
-                    double perStep = (System.nanoTime() - t0) / 1e9 / done[0];
-                    boolean lastOne = i == n - 1;
-                    boolean stop = s.takeStopRequest();
-                    double sts = lastOne || stop ? s.stability().score() : Double.NaN;
-                    history.add(new History.Row(s.stepsDone(), r.loss(), r.agn(), r.vcp(), r.acp(), r.pcl(), r.lr(),
-                            seconds, sts));
-                    String line = String.format(Locale.ROOT, "|  step %d (%d/%d)  loss %.4f  agn %.4f%s  lr %.2e  %.2f s/step",
-                            s.stepsDone(), done[0], n, r.loss(), r.agn(), cpmTerms(r), r.lr(), perStep);
-                    c.out().print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
-                    width = line.length();
-                    c.out().flush();
-                    if (stop) {
-                        c.out().printf("%n|  stopped after step %d at your request", s.stepsDone());
-                        break;
-                    }
-                }
-                c.out().println();
-                return null;
-            });
+            engine.call(() -> loop.run(first + n));
         } finally {
             training = null;
             bind("history", Table.class, history.toTable());
         }
         Table all = history.toTable();
         Table mine = all.inRange(before, all.rowCount());
-        mine.setName(String.format(Locale.ROOT, "steps %d..%d", first + 1, s.stepsDone()));
+        mine.setName(String.format(Locale.ROOT, "steps %d..%d%s", first + 1, s.stepsDone(), mine.rowCount() > 0 ? ""
+                : String.format(Locale.ROOT, " (no row logged: history rows every run.logInterval = %d steps)",
+                s.recipe().run().logInterval())));
         return mine;
     }
 
-    private static String cpmTerms(TrainingSession.StepResult r) {
+    static String cpmTerms(TrainingSession.StepResult r) {
         StringBuilder b = new StringBuilder();
         if (!Double.isNaN(r.vcp())) {
             b.append(String.format(Locale.ROOT, "  vcp %.4f", r.vcp()));
@@ -323,16 +304,15 @@ public final class Workbench implements AutoCloseable {
 
     private Object save(String args) throws Exception {
         TrainingSession s = requireSession();
-        Path file = args.isBlank()
-                ? runDir().resolve("checkpoints").resolve(String.format(Locale.ROOT, "step-%08d.ckpt", s.stepsDone()))
-                : StandardCommands.path(args);
+        RunFolder folder = runFolder();
+        Path file = args.isBlank() ? folder.checkpoint(s.stepsDone()) : StandardCommands.path(args);
         engine.call(() -> {
             SessionCheckpoint.save(s, history, file);
             return null;
         });
         if (args.isBlank()) {
-            AtomicFiles.writeString(runDir().resolve("recipe.json"), RecipeJson.toJson(s.recipe()));
-            history.write(runDir().resolve("history.csv"));
+            folder.writeRecipe(s.recipe());
+            folder.writeHistory(history);
         }
         return "|  saved step " + s.stepsDone() + " to " + file + " (" + Files.size(file) / 1024 + " KiB)";
     }
@@ -341,7 +321,7 @@ public final class Workbench implements AutoCloseable {
     public String load(Path target) throws Exception {
         Path file = target;
         if (Files.isDirectory(target)) {
-            file = TrainRun.latestCheckpoint(target);
+            file = new RunFolder(target).latestCheckpoint();
             if (file == null) {
                 throw new IllegalArgumentException(target + ": found no checkpoints/step-N.ckpt, expected a run folder"
                         + " written by train or :save");
@@ -349,9 +329,8 @@ public final class Workbench implements AutoCloseable {
             runDir = target;
         } else if (!Files.isRegularFile(target)) {
             throw new IllegalArgumentException("no such file " + target + " (expected a .ckpt, a run folder or a .jsh)");
-        } else if (target.toAbsolutePath().getParent() != null
-                && target.toAbsolutePath().getParent().getFileName().toString().equals("checkpoints")) {
-            runDir = target.toAbsolutePath().getParent().getParent();
+        } else if (RunFolder.ofCheckpoint(target) != null) {
+            runDir = RunFolder.ofCheckpoint(target).dir();
         }
         Checkpoint ck = Checkpoint.read(file);
         Recipe r = SessionCheckpoint.recipeOf(ck, file);

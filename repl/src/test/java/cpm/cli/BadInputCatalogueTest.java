@@ -364,7 +364,7 @@ class BadInputCatalogueTest {
     }
 
     static Path lastCheckpoint(Path runDir) {
-        return cpm.train.TrainRun.latestCheckpoint(runDir);
+        return new cpm.train.loop.RunFolder(runDir).latestCheckpoint();
     }
 
     static Map<Path, String> snapshot(Path dir) throws IOException {

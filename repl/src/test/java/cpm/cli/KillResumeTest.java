@@ -45,7 +45,7 @@ class KillResumeTest {
                 Checkpoint.read(ck);
             }
         }
-        long before = Long.parseLong(Checkpoint.read(cpm.train.TrainRun.latestCheckpoint(killed)).meta().get("step"));
+        long before = Long.parseLong(Checkpoint.read(new cpm.train.loop.RunFolder(killed).latestCheckpoint()).meta().get("step"));
         assertTrue(before < STEPS, "killed before the end (latest checkpoint at step " + before + ")");
 
         CliFixtures.Result resumed = CliFixtures.cpm("train", "--resume", "--out", killed.toString(), "--no-progress",

@@ -28,7 +28,7 @@ class TrainingTerminalTest {
         Path recipe = tmp.resolve("small.jsh");
         Files.writeString(recipe, "var recipe = Presets.get(\"tiny\").with(Map.of(\"data.trainItems\", 8,"
                 + " \"data.testItems\", 4, \"eval.maxItems\", 4, \"optim.batchSize\", 4, \"optim.warmupSteps\", 2,"
-                + " \"run.threads\", 1, \"classifier.updateInterval\", 1)).named(\"small\");\n");
+                + " \"run.threads\", 1, \"classifier.updateInterval\", 1, \"run.logInterval\", 1)).named(\"small\");\n");
         Path run = tmp.resolve("run");
         String socket = "cpm-train-test-" + ProcessHandle.current().pid();
         try (Tmux t = new Tmux(socket, Tmux.java("cpm.cli.Main", "repl", "--no-history", "--recipe", recipe.toString()),

@@ -45,11 +45,11 @@ import tech.tablesaw.api.Table;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WorkbenchTest {
 
-    /** A recipe small enough for tests: a few items, the GMM refitted every step. */
+    /** A recipe small enough for tests: a few items, the GMM refitted every step, a history row every step. */
     static Recipe tiny() {
         return Presets.get("tiny").with(Map.of("optim.steps", 20, "optim.warmupSteps", 2, "data.trainItems", 8,
                 "data.testItems", 4, "eval.maxItems", 4, "run.threads", 1, "classifier.updateInterval", 1,
-                "optim.batchSize", 4, "run.checkpointInterval", 0));
+                "optim.batchSize", 4, "run.checkpointInterval", 0, "run.logInterval", 1));
     }
 
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -1,0 +1,189 @@
+package cpm.train.loop;
+
+import cpm.data.Datasets;
+import cpm.dsl.Recipe;
+import cpm.nn.Weights;
+import cpm.train.Checkpoint;
+import cpm.train.History;
+import cpm.train.SessionCheckpoint;
+import cpm.train.TrainingSession;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A training run on disk, as {@code ./cpm train} and {@code ./cpm ablate} run it: a {@link TrainingSession}, its
+ * {@link History} and its {@link RunFolder}, trained by the {@link TrainingLoop} with the command line's
+ * listeners (history.csv with STS windows, checkpoints, periodic evaluation, the non-finite report, the progress
+ * bar, stop requests; at the end, if asked, the final evaluation and the pictures). Every file is written
+ * atomically.
+ */
+public final class TrainRun implements AutoCloseable {
+
+    private final RunFolder folder;
+    private final TrainingSession session;
+    private final History history;
+    private final PrintStream log;
+
+    private TrainRun(RunFolder folder, TrainingSession session, History history, PrintStream log) {
+        this.folder = folder;
+        this.session = session;
+        this.history = history;
+        this.log = log;
+    }
+
+    /** A new run in {@code dir} (created; an existing run there is an error unless resuming). */
+    public static TrainRun create(Recipe recipe, Path dir, PrintStream log) {
+        RunFolder folder = new RunFolder(dir);
+        folder.checkWritable();
+        if (folder.hasCheckpoint()) {
+            throw new IllegalArgumentException("--out " + dir + ": found a run with checkpoints, expected an empty "
+                    + "or new folder (use --resume to continue it)");
+        }
+        preflight(recipe);
+        TrainingSession s = new TrainingSession(recipe);
+        try {
+            checkSpace(dir, requiredBytes(s, recipe.optim().steps()), folder.usableSpace());
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        folder.writeRecipe(recipe);
+        return new TrainRun(folder, s, new History(), log);
+    }
+
+    /** Continues the run in {@code dir} from its latest checkpoint, exactly. */
+    public static TrainRun resume(Path dir, PrintStream log) {
+        RunFolder folder = new RunFolder(dir);
+        Path ck = folder.latestCheckpoint();
+        if (ck == null) {
+            throw new IllegalArgumentException("--resume " + dir + ": found no checkpoint in " + folder.checkpoints()
+                    + ", expected a run folder written by train");
+        }
+        folder.checkWritable();
+        folder.removeStaleTemporaries();
+        Checkpoint c = Checkpoint.read(ck);
+        Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
+        preflight(recipe);
+        TrainingSession s = new TrainingSession(recipe);
+        History h;
+        try {
+            h = SessionCheckpoint.restore(s, c, ck);
+            checkSpace(dir, requiredBytes(s, recipe.optim().steps() - s.stepsDone()), folder.usableSpace());
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        log.println("resumed " + dir + " at step " + s.stepsDone() + " from " + ck.getFileName());
+        return new TrainRun(folder, s, h, log);
+    }
+
+    public TrainingSession session() {
+        return session;
+    }
+
+    public History history() {
+        return history;
+    }
+
+    public Path dir() {
+        return folder.dir();
+    }
+
+    public RunFolder folder() {
+        return folder;
+    }
+
+    /**
+     * What can be known before training starts: the test split the run ends with is opened (its metadata, class
+     * map and every file's presence are checked) so that a broken evaluation set fails now, not after hours of
+     * training. The training split is opened by the session itself. Decoding every file is left to
+     * {@code ./cpm data check}; a file that fails to decode mid-run stops training after a rescue checkpoint.
+     */
+    static void preflight(Recipe recipe) {
+        if (!recipe.data().path().isEmpty()) {
+            Datasets.open(recipe, "test");
+        }
+    }
+
+    /**
+     * Bytes the rest of a run will write: one checkpoint per run.checkpointInterval steps plus the final one (each
+     * float32: parameters and buffers, two AdamW moments, the CCDM state), plus 16 MiB for logs and pictures.
+     */
+    public static long requiredBytes(TrainingSession s, long stepsLeft) {
+        long floats = 0;
+        for (Weights.Entry e : s.weights().entries().values()) {
+            floats += e.array().size();
+        }
+        for (ai.djl.ndarray.NDArray a : s.optimiser().state().values()) {
+            floats += a.size();
+        }
+        if (s.ccdm() != null) {
+            for (float[] v : s.ccdm().state().values()) {
+                floats += v.length;
+            }
+        }
+        long perCheckpoint = floats * 4 + (1 << 20);
+        int every = s.recipe().run().checkpointInterval();
+        long count = 1 + (every > 0 ? Math.max(0, stepsLeft) / every : 0);
+        return count * perCheckpoint + (16L << 20);
+    }
+
+    /** Fails before training when the run folder's file system cannot hold what the run will write. */
+    public static void checkSpace(Path dir, long required, long free) {
+        if (free < required) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--out %s: found %,d MiB free, expected at "
+                    + "least %,d MiB for the checkpoints this run writes (fewer with a larger run.checkpointInterval)",
+                    dir, free >> 20, (required + (1 << 20) - 1) >> 20));
+        }
+    }
+
+    /** The command line's listeners, in their order; {@code pictures} adds the pictures at the end. */
+    private List<TrainingListener> listeners(boolean progress, EvaluationListener evaluation, boolean pictures) {
+        List<TrainingListener> l = new ArrayList<>();
+        if (progress) {
+            l.add(new ProgressBarListener(log)); // first, so that the bar is closed before the end's work
+        }
+        l.add(new HistoryListener(history, session.recipe(), folder));
+        l.add(new CheckpointListener(folder, history, log));
+        l.add(evaluation);
+        l.add(new NonFiniteReportListener(folder));
+        l.add(new StopRequestListener());
+        if (pictures) {
+            l.add(new PicturesListener(folder, history));
+        }
+        return l;
+    }
+
+    /** Trains until {@code untilStep} steps are done (or a stop is requested); returns the steps run. */
+    public long train(long untilStep, boolean progress) {
+        return new TrainingLoop(session, listeners(progress, EvaluationListener.periodic(log), false)).run(untilStep);
+    }
+
+    /** The final evaluation of a run: the test scores, and those with silenced audio when they were asked for. */
+    public record Result(TrainingSession.EvalResult test, TrainingSession.EvalResult silenced) {
+    }
+
+    /**
+     * Trains until {@code untilStep}, then evaluates on the test split (eval-test*.csv, also with silenced audio
+     * when {@code silenced}) and draws the pictures.
+     */
+    public Result trainAndEvaluate(long untilStep, boolean progress, boolean silenced) {
+        EvaluationListener evaluation = EvaluationListener.withFinal(log, folder, silenced);
+        new TrainingLoop(session, listeners(progress, evaluation, true)).run(untilStep);
+        return new Result(evaluation.finalResult(), evaluation.finalSilenced());
+    }
+
+    /** Writes a checkpoint of the current step; returns the file. */
+    public Path checkpoint() {
+        return CheckpointListener.save(session, history, folder);
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}

@@ -1,0 +1,54 @@
+package cpm.repl;
+
+import cpm.train.TrainingSession;
+import cpm.train.loop.TrainingListener;
+import cpm.train.loop.TrainingLoop;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** The REPL's progress: one line per step, rewritten in place; says so when a stop request ended the call. */
+final class StepLine implements TrainingListener {
+    private final PrintStream out;
+    private final int n;
+    private long t0;
+    private long first;
+    private int width;
+
+    StepLine(PrintStream out, int n) {
+        this.out = out;
+        this.n = n;
+    }
+
+    @Override
+    public void onTrainingBegin(TrainingLoop loop) {
+        t0 = System.nanoTime();
+        first = loop.session().stepsDone();
+    }
+
+    @Override
+    public void onStep(TrainingLoop loop, TrainingSession.StepResult r) {
+        long now = loop.session().stepsDone();
+        long done = now - first;
+        double perStep = (System.nanoTime() - t0) / 1e9 / done;
+        String line = String.format(Locale.ROOT, "|  step %d (%d/%d)  loss %.4f  agn %.4f%s  lr %.2e  %.2f s/step",
+                now, done, n, r.loss(), r.agn(), Workbench.cpmTerms(r), r.lr(), perStep);
+        out.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
+        width = line.length();
+        out.flush();
+    }
+
+    @Override
+    public void onTrainingEnd(TrainingLoop loop) {
+        long now = loop.session().stepsDone();
+        if (now - first < n) {
+            out.printf("%n|  stopped after step %d at your request", now);
+        }
+        out.println();
+    }
+
+    @Override
+    public void onTrainingFailed(TrainingLoop loop, RuntimeException cause) {
+        out.println();
+    }
+}
