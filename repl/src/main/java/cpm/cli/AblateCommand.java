@@ -41,6 +41,9 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "1", paramLabel = "K", description = "seeds per row (default: ${DEFAULT-VALUE})")
     int seeds;
 
+    @Option(names = "--seed", paramLabel = "S", description = "first seed; the seeds are S, S+1, ... (default: the recipe's run.seed)")
+    Integer seed;
+
     @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: runs/ablation-table<T>)")
     Path out;
 
@@ -67,14 +70,15 @@ final class AblateCommand implements Callable<Integer> {
         }
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
         List<Ablations.Row> rows = table == 4 ? Ablations.table4(base) : Ablations.table5(base);
-        StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts\n");
+        int firstSeed = seed != null ? seed : base.run().seed();
+        StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts,miou_silenced\n");
         Map<String, double[][]> results = new LinkedHashMap<>();
         Map<String, History> stsCurves = new LinkedHashMap<>();
         for (Ablations.Row row : rows) {
-            double[][] r = new double[3][seeds];
+            double[][] r = new double[4][seeds];
             for (int s = 0; s < seeds; s++) {
-                int seed = base.run().seed() + s;
-                Recipe rec = row.recipe().derive(row.recipe().name(), b -> b.run(x -> x.seed(seed)));
+                int runSeed = firstSeed + s;
+                Recipe rec = row.recipe().derive(row.recipe().name(), b -> b.run(x -> x.seed(runSeed)));
                 Path runDir = dir.resolve(row.name() + "-seed" + s);
                 Cli.err().println("ablation table " + table + ": row " + row.name() + ", seed " + s);
                 RowRun run = runOne(rec, runDir, !noProgress);
@@ -83,7 +87,9 @@ final class AblateCommand implements Callable<Integer> {
                 r[0][s] = e.miou();
                 r[1][s] = e.fbeta();
                 r[2][s] = sts;
-                csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f%n", row.name(), s, e.miou(), e.fbeta(), sts));
+                r[3][s] = run.silenced().miou();
+                csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f,%.6f%n", row.name(), runSeed, e.miou(),
+                        e.fbeta(), sts, r[3][s]));
                 if (s == 0) {
                     stsCurves.put(row.name(), run.history());
                 }
@@ -109,27 +115,28 @@ final class AblateCommand implements Callable<Integer> {
         Pictures.bars("Table " + table + " on " + base.name() + " (" + seeds + " seed(s))", names, means, sds,
                 dir.resolve("ablation-table" + table + ".png"));
         PredictionPictures.compare(stsCurves, "sts", dir.resolve("sts-table" + table + ".png"));
-        Cli.out().printf(Locale.ROOT, "Table %d on %s, %d step(s) per run, %d seed(s), %s protocol%n", table,
-                base.name(), base.optim().steps(), seeds, base.eval().protocol());
-        Cli.out().printf(Locale.ROOT, "%-10s %-17s %-17s %-17s%n", "row", "mIoU", "F-beta", "STS");
+        Cli.out().printf(Locale.ROOT, "Table %d on %s, %d step(s) per run, seeds %d..%d, %s protocol (mean +- sd)%n",
+                table, base.name(), base.optim().steps(), firstSeed, firstSeed + seeds - 1, base.eval().protocol());
+        Cli.out().printf(Locale.ROOT, "%-10s %-17s %-17s %-17s %-17s%n", "row", "mIoU", "F-beta", "STS",
+                "mIoU, silenced");
         for (String n : names) {
             double[][] v = results.get(n);
-            Cli.out().printf(Locale.ROOT, "%-10s %.4f +- %.4f   %.4f +- %.4f   %.4f +- %.4f%n", n, mean(v[0]), sd(v[0]),
-                    mean(v[1]), sd(v[1]), mean(v[2]), sd(v[2]));
+            Cli.out().printf(Locale.ROOT, "%-10s %.4f +- %.4f   %.4f +- %.4f   %.4f +- %.4f   %.4f +- %.4f%n", n,
+                    mean(v[0]), sd(v[0]), mean(v[1]), sd(v[1]), mean(v[2]), sd(v[2]), mean(v[3]), sd(v[3]));
         }
         Cli.out().println("wrote " + dir.resolve("ablation-table" + table + ".csv") + " and the bar chart beside it");
         return 0;
     }
 
     /** One run of a row: its final test scores and its history. */
-    record RowRun(TrainingSession.EvalResult test, History history) {
+    record RowRun(TrainingSession.EvalResult test, TrainingSession.EvalResult silenced, History history) {
     }
 
     /** Trains one row's recipe for its optim.steps in {@code runDir} and evaluates it, as {@code ./cpm train} does. */
     static RowRun runOne(Recipe rec, Path runDir, boolean progress) {
         try (TrainRun run = TrainRun.create(rec, runDir, Cli.err())) {
-            TrainRun.Result res = run.trainAndEvaluate(rec.optim().steps(), progress, false);
-            return new RowRun(res.test(), run.history());
+            TrainRun.Result res = run.trainAndEvaluate(rec.optim().steps(), progress, true);
+            return new RowRun(res.test(), res.silenced(), run.history());
         }
     }
 

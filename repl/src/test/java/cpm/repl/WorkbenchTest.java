@@ -236,10 +236,13 @@ class WorkbenchTest {
         long draw = 0; // the first :prompts of this workbench
         Table t = table(":prompts bell 3");
         assertEquals(3, t.rowCount());
-        float[][] z = g.sample(1, 3, new SplittableRandom(Probes.promptSeed(5, draw)));
+        float[][] z = g.sampleOnSphere(1, 3, new SplittableRandom(Probes.promptSeed(5, draw)));
         List<String> names = wb.session().classes();
+        var w = wb.session().weights().entries();
+        float[] gamma = w.get("gmm.logitNorm.gamma").array().toFloatArray();
+        float[] beta = w.get("gmm.logitNorm.beta").array().toFloatArray();
         for (int i = 0; i < 3; i++) {
-            double[] post = bruteForcePosterior(g, z[i]);
+            double[] post = bruteForceHeadPosterior(g, z[i], gamma, beta);
             int best = 0;
             for (int c = 1; c < post.length; c++) {
                 if (post[c] > post[best]) {
@@ -261,41 +264,48 @@ class WorkbenchTest {
         }
     }
 
-    /** p(c | z) from the mixture's parameters in float64: diagonal Gaussians, uniform class prior. */
-    static double[] bruteForcePosterior(GaussianMixture g, float[] z) {
-        double[] logp = new double[g.classes()];
-        for (int c = 0; c < g.classes(); c++) {
-            double[] w = g.weights(c);
+    /**
+     * The layernorm head's posterior in float64 at a point z on the sphere: per class the max over components of
+     * log N(z; mu, var + eps), z-scored over the classes, times gamma plus beta, softmax.
+     */
+    static double[] bruteForceHeadPosterior(GaussianMixture g, float[] z, float[] gamma, float[] beta) {
+        int k = g.classes();
+        double[] s = new double[k];
+        for (int c = 0; c < k; c++) {
             double[][] mu = g.means(c);
             double[][] var = g.variances(c);
-            double[] terms = new double[g.components()];
-            double max = Double.NEGATIVE_INFINITY;
+            s[c] = Double.NEGATIVE_INFINITY;
             for (int m = 0; m < g.components(); m++) {
-                double s = Math.log(w[m]);
+                double l = 0;
                 for (int d = 0; d < z.length; d++) {
+                    double v = var[m][d] + g.floor();
                     double diff = z[d] - mu[m][d];
-                    s += -0.5 * (Math.log(2 * Math.PI * var[m][d]) + diff * diff / var[m][d]);
+                    l += -0.5 * (Math.log(2 * Math.PI * v) + diff * diff / v);
                 }
-                terms[m] = s;
-                max = Math.max(max, s);
+                s[c] = Math.max(s[c], l);
             }
-            double sum = 0;
-            for (double s : terms) {
-                sum += Math.exp(s - max);
-            }
-            logp[c] = max + Math.log(sum);
         }
+        double mean = 0;
+        for (double v : s) {
+            mean += v / k;
+        }
+        double var = 0;
+        for (double v : s) {
+            var += (v - mean) * (v - mean) / k;
+        }
+        double[] logit = new double[k];
         double max = Double.NEGATIVE_INFINITY;
-        for (double v : logp) {
-            max = Math.max(max, v);
+        for (int c = 0; c < k; c++) {
+            logit[c] = gamma[c] * (s[c] - mean) / Math.sqrt(var + 1e-5) + beta[c];
+            max = Math.max(max, logit[c]);
         }
         double sum = 0;
-        double[] p = new double[logp.length];
-        for (int c = 0; c < p.length; c++) {
-            p[c] = Math.exp(logp[c] - max);
+        double[] p = new double[k];
+        for (int c = 0; c < k; c++) {
+            p[c] = Math.exp(logit[c] - max);
             sum += p[c];
         }
-        for (int c = 0; c < p.length; c++) {
+        for (int c = 0; c < k; c++) {
             p[c] /= sum;
         }
         return p;
