@@ -16,13 +16,23 @@ import static org.junit.jupiter.api.Assertions.*;
 /** Backpropagation through the whole network agrees with central finite differences (float32). */
 class GradientCheckTest {
 
+    /**
+     * Every convolution has a channel count that is a multiple of 16 (the stems' 3- and 1-channel inputs need no
+     * input gradient). libtorch 2.7.1's oneDNN backward-data kernels for convolutions whose channels do not fill
+     * a SIMD block (16 on AVX-512, 8 on AVX2; jit:avx512_core / jit:avx2, padded blocked layout) read
+     * uninitialised padding: on this AVX-512 machine a lone 3x3 conv of 8 (or 4) channels gives an input
+     * gradient off by up to ~90% or NaN, varying with what the allocator hands back, while the weight gradient
+     * and the forward pass are right. With widths 0.0625 / 8 this test then failed on
+     * pixelDecoder.lateral0.weight (analytic -11.5, numeric -18.2; right with DNNL_MAX_CPU_ISA=AVX2 or SSE41).
+     * That is an engine bug, not the model's, so the check runs at widths the engine gets right.
+     */
     static Recipe small() {
-        return Presets.get("tiny").toBuilder().set("image.width", 0.0625).set("image.size", 64)
-                .set("audio.width", 4).set("audio.frames", 16).set("audio.bins", 16)
-                .set("pixelDecoder.hiddenDim", 8).set("pixelDecoder.scales", 2)
-                .set("decoder.hiddenDim", 8).set("decoder.heads", 2).set("decoder.ffnDim", 16)
+        return Presets.get("tiny").toBuilder().set("image.width", 0.25).set("image.size", 64)
+                .set("audio.width", 16).set("audio.frames", 16).set("audio.bins", 16)
+                .set("pixelDecoder.hiddenDim", 16).set("pixelDecoder.scales", 2)
+                .set("decoder.hiddenDim", 16).set("decoder.heads", 2).set("decoder.ffnDim", 16)
                 .set("decoder.audioLayers", 1).set("decoder.visualLayers", 2).set("decoder.maskedAttention", false)
-                .set("queries.count", 3).set("queries.dim", 8).set("data.preset", "ms").build();
+                .set("queries.count", 3).set("queries.dim", 16).set("data.preset", "ms").build();
     }
 
     private NDArray images;
@@ -70,7 +80,7 @@ class GradientCheckTest {
             r3 = ModelTestUtil.random(m, new Shape(2, 3, 16, 16), 5);
             r4 = ModelTestUtil.random(m, new Shape(2, 3, 16, 16), 6);
             r5 = ModelTestUtil.random(m, new Shape(2, 2, 16, 16), 7);
-            prompts = ModelTestUtil.random(m, new Shape(2, 2, 8), 8);
+            prompts = ModelTestUtil.random(m, new Shape(2, 2, 16), 8);
             promptClasses = m.create(new long[] {0, 2, 1, 1}, new Shape(2, 2));
             String[] names = {"queryFeat", "decoder.visual1.cross.attn.q.weight", "decoder.audio0.cross.attn.v.weight",
                     "decoder.maskEmbed.layer0.weight", "pixelDecoder.lateral0.weight", "pixelDecoder.levelEmbed1",
