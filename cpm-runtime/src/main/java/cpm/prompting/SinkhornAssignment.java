@@ -16,6 +16,22 @@ final class SinkhornAssignment {
     private SinkhornAssignment() {
     }
 
+    /** Subtracts logsumexp + logCount from the {@code len} entries q[start + j * stride]. */
+    private static void shift(double[] q, int start, int stride, int len, double logCount) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < len; j++) {
+            max = Math.max(max, q[start + j * stride]);
+        }
+        double s = 0;
+        for (int j = 0; j < len; j++) {
+            s += Math.exp(q[start + j * stride] - max);
+        }
+        double lse = max + Math.log(s) + logCount;
+        for (int j = 0; j < len; j++) {
+            q[start + j * stride] -= lse;
+        }
+    }
+
     /**
      * @param logp (n x M) component log-densities, row-major
      * @param resp (n x M) filled with the one-hot assignment
@@ -32,35 +48,13 @@ final class SinkhornAssignment {
         for (int i = 0; i < q.length; i++) {
             q[i] = logp[i] / (scale * EPSILON);
         }
-        double[] colLse = new double[n];
         for (int it = 0; it < ITERATIONS; it++) {
+            // rows of the plan (components, stride m over samples) to mass 1/M, then columns (samples) to 1/n
             for (int k = 0; k < m; k++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int i = 0; i < n; i++) {
-                    max = Math.max(max, q[i * m + k]);
-                }
-                double s = 0;
-                for (int i = 0; i < n; i++) {
-                    s += Math.exp(q[i * m + k] - max);
-                }
-                double lse = max + Math.log(s) + Math.log(m);
-                for (int i = 0; i < n; i++) {
-                    q[i * m + k] -= lse;
-                }
+                shift(q, k, m, n, Math.log(m));
             }
             for (int i = 0; i < n; i++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int k = 0; k < m; k++) {
-                    max = Math.max(max, q[i * m + k]);
-                }
-                double s = 0;
-                for (int k = 0; k < m; k++) {
-                    s += Math.exp(q[i * m + k] - max);
-                }
-                colLse[i] = max + Math.log(s) + Math.log(n);
-                for (int k = 0; k < m; k++) {
-                    q[i * m + k] -= colLse[i];
-                }
+                shift(q, i * m, 1, m, Math.log(n));
             }
         }
         for (int i = 0; i < n; i++) {
