@@ -65,14 +65,14 @@ public final class AvsModel {
         this.recipe = r;
         this.numClasses = numClasses;
         this.weights = w;
-        this.dim = r.getInt("decoder.hiddenDim");
-        this.maskDim = r.getInt("queries.dim");
-        this.queries = r.getInt("queries.count");
-        String norm = r.getString("image.norm");
-        int frozen = r.getInt("image.frozenStages");
+        this.dim = r.decoder().hiddenDim();
+        this.maskDim = r.queries().dim();
+        this.queries = r.queries().count();
+        String norm = r.image().norm();
+        int frozen = r.image().frozenStages();
 
-        imageBackbone = new ImageBackbone(w.child("backbone").group("backbone"), r.getString("image.backbone"),
-                r.getDouble("image.width"), norm, frozen);
+        imageBackbone = new ImageBackbone(w.child("backbone").group("backbone"), r.image().backbone(),
+                r.image().width(), norm, frozen);
         for (String p : ImageBackbone.frozenPrefixes(frozen)) {
             w.freeze("backbone." + p);
         }
@@ -85,19 +85,19 @@ public final class AvsModel {
             }
         }
         pixelDecoder = new PixelDecoder(w.child("pixelDecoder"), imageBackbone.outChannels(),
-                r.getInt("pixelDecoder.hiddenDim"), maskDim, dim, r.getInt("pixelDecoder.scales"));
+                r.pixelDecoder().hiddenDim(), maskDim, dim, r.pixelDecoder().scales());
 
         long[] tf = spectrogramSize(r);
         long[] grid8 = AudioBackbone.tokenGrid(tf[0], tf[1], 8);
         this.tokenStride = grid8[0] * grid8[1] > 1024 ? 16 : 8;
-        String audioNorm = norm.equals("frozen-batch") && r.getString("audio.pretrained").isEmpty() ? "batch" : norm;
-        audioBackbone = new AudioBackbone(w.child("audio"), r.getString("audio.backbone"), r.getInt("audio.channels"),
-                r.getInt("audio.width"), audioNorm, tokenStride, dim, maskDim);
+        String audioNorm = norm.equals("frozen-batch") && r.audio().pretrained().isEmpty() ? "batch" : norm;
+        audioBackbone = new AudioBackbone(w.child("audio"), r.audio().backbone(), r.audio().channels(),
+                r.audio().width(), audioNorm, tokenStride, dim, maskDim);
 
-        decoder = new TransformerDecoder(w.child("decoder"), dim, r.getInt("decoder.heads"), r.getInt("decoder.ffnDim"),
-                r.getInt("decoder.audioLayers"), r.getInt("decoder.visualLayers"),
-                r.getString("decoder.norm").equals("pre"), r.getBool("decoder.maskedAttention"),
-                r.getFloat("decoder.dropout"), maskDim);
+        decoder = new TransformerDecoder(w.child("decoder"), dim, r.decoder().heads(), r.decoder().ffnDim(),
+                r.decoder().audioLayers(), r.decoder().visualLayers(),
+                r.decoder().norm().equals("pre"), r.decoder().maskedAttention(),
+                (float) r.decoder().dropout(), maskDim);
         softmax = new SoftmaxClassifier(w.child("classHead"), dim, numClasses);
         classifier = softmax;
         queryFeat = w.param("queryFeat", new Shape(queries, dim), Init.normal(1.0));
@@ -116,23 +116,23 @@ public final class AvsModel {
                 ? (float) Math.sqrt(promptDim) : 1f;
         pointRep = w.param("pointRep", new Shape(numClasses, promptDim), Init.normal(1.0));
 
-        if (!r.getString("image.pretrained").isEmpty()) {
-            loadPretrained(Path.of(r.getString("image.pretrained")));
+        if (!r.image().pretrained().isEmpty()) {
+            loadPretrained(Path.of(r.image().pretrained()));
         }
-        if (!r.getString("audio.pretrained").isEmpty()) {
-            loadPretrainedAudio(Path.of(r.getString("audio.pretrained")));
+        if (!r.audio().pretrained().isEmpty()) {
+            loadPretrainedAudio(Path.of(r.audio().pretrained()));
         }
     }
 
     /** (T, F) the audio backbone sees: audio.frames / audio.bins, or the STFT's (centred) frame and bin counts. */
     static long[] spectrogramSize(Recipe r) {
-        long t = r.getInt("audio.frames");
+        long t = r.audio().frames();
         if (t == 0) {
-            t = (long) Math.floor(r.getInt("audio.sampleRate") * r.getDouble("audio.secondsPerFrame")) / r.getInt("audio.hop") + 1;
+            t = (long) Math.floor(r.audio().sampleRate() * r.audio().secondsPerFrame()) / r.audio().hop() + 1;
         }
-        long f = r.getInt("audio.bins");
+        long f = r.audio().bins();
         if (f == 0) {
-            f = r.getInt("audio.nFft") / 2 + 1;
+            f = r.audio().nFft() / 2 + 1;
         }
         return new long[] {t, f};
     }
@@ -261,7 +261,7 @@ public final class AvsModel {
      * Norms, activations, softmax and resizing are not counted.
      */
     public long flopsPerImage() {
-        long size = recipe.getInt("image.size");
+        long size = recipe.image().size();
         long[][] sizes = new long[4][];
         long h = Flops.out(Flops.out(size, 7, 2), 3, 2);
         long w = h;
@@ -271,7 +271,7 @@ public final class AvsModel {
             w = Flops.out(w, 3, 2);
             sizes[s] = new long[] {h, w};
         }
-        int scales = recipe.getInt("pixelDecoder.scales");
+        int scales = recipe.pixelDecoder().scales();
         long[] memTokens = new long[scales];
         for (int s = 0; s < scales; s++) {
             memTokens[s] = sizes[3 - s][0] * sizes[3 - s][1];

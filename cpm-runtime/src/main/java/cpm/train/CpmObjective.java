@@ -65,6 +65,26 @@ public final class CpmObjective {
                 share(wPcl, pcl, tot));
     }
 
+    /**
+     * Throws {@link NonFiniteLossException} naming the first term that is not finite, before anything is updated.
+     */
+    static void checkFinite(Terms t, Values v, long step, java.util.List<String> items) {
+        String bad = null;
+        if (!Double.isFinite(v.agn())) {
+            bad = "loss_agn";
+        } else if (t.vcp != null && !Double.isFinite(v.vcp())) {
+            bad = "loss_vcp";
+        } else if (t.acp != null && !Double.isFinite(v.acp())) {
+            bad = "loss_acp";
+        } else if (t.pcl != null && !Double.isFinite(v.pcl())) {
+            bad = "loss_pcl";
+        }
+        if (bad != null) {
+            throw new NonFiniteLossException(step, bad, items, java.util.Map.of("loss_agn", v.agn(), "loss_vcp",
+                    v.vcp(), "loss_acp", v.acp(), "loss_pcl", v.pcl()));
+        }
+    }
+
     private static double value(NDArray a) {
         return a == null ? Double.NaN : a.getFloat();
     }

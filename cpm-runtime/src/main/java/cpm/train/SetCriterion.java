@@ -40,14 +40,14 @@ public final class SetCriterion {
 
     public SetCriterion(Recipe r, int numClasses, long seed) {
         this.numClasses = numClasses;
-        this.ceWeight = r.getFloat("loss.ceWeight");
-        this.noObjectWeight = r.getFloat("loss.noObjectWeight");
-        this.focalWeight = r.getFloat("loss.focalWeight");
-        this.alpha = r.getFloat("loss.focalAlpha");
-        this.gamma = r.getFloat("loss.focalGamma");
-        this.diceWeight = r.getFloat("loss.diceWeight");
-        this.points = r.getInt("matcher.points");
-        this.deepSupervision = r.getBool("loss.deepSupervision");
+        this.ceWeight = (float) r.loss().ceWeight();
+        this.noObjectWeight = (float) r.loss().noObjectWeight();
+        this.focalWeight = (float) r.loss().focalWeight();
+        this.alpha = (float) r.loss().focalAlpha();
+        this.gamma = (float) r.loss().focalGamma();
+        this.diceWeight = (float) r.loss().diceWeight();
+        this.points = r.matcher().points();
+        this.deepSupervision = r.loss().deepSupervision();
         this.rnd = new SplittableRandom(seed);
     }
 

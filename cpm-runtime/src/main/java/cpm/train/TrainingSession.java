@@ -31,7 +31,6 @@ import cpm.prompting.GmmDiagnostics;
 import cpm.prompting.PromptContrastiveLearning;
 import cpm.prompting.PromptSampler;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -67,6 +66,7 @@ public final class TrainingSession implements AutoCloseable {
     private final Spectrogram spectrogram;
     private final HungarianMatcher matcher;
     private final SetCriterion criterion;
+    private final AgnosticLoss agnostic;
     private final CpmObjective objective;
     private final CpmTasks tasks;
     private final AdamW optimiser;
@@ -120,6 +120,7 @@ public final class TrainingSession implements AutoCloseable {
         this.matcher = new HungarianMatcher(recipe, seed);
         this.criterion = new SetCriterion(recipe, numClasses, seed);
         this.objective = new CpmObjective(cpm);
+        this.agnostic = new AgnosticLoss(matcher, criterion, numClasses, recipe.queries().count(), seed);
         this.tasks = new CpmTasks(cpm, model, spectrogram, sampler,
                 new VisualConditionalPrompting(criterion, recipe.loss().deepSupervision()), pcl);
         Sections.Optim optim = recipe.optim();
@@ -127,13 +128,7 @@ public final class TrainingSession implements AutoCloseable {
                 Map.of("backbone", optim.backboneLrMultiplier(), "gmm", cls.lrMultiplier()));
         this.schedule = new LrSchedule(recipe);
         this.stability = new MatchingStability(recipe.queries().count(), numClasses);
-        this.loader = new BatchLoader(train, noise, recipe, true, seed);
-        if (!recipe.image().pretrained().isEmpty()) {
-            model.loadPretrained(java.nio.file.Path.of(recipe.image().pretrained()));
-        }
-        if (!recipe.audio().pretrained().isEmpty()) {
-            model.loadPretrainedAudio(java.nio.file.Path.of(recipe.audio().pretrained()));
-        }
+        this.loader = new BatchLoader(train, noise, recipe, true, seed); // AvsModel loaded image/audio.pretrained
     }
 
     static Device device(Recipe r) {
@@ -246,14 +241,14 @@ public final class TrainingSession implements AutoCloseable {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     f = forward(batch, m);
                     long tm0 = System.nanoTime();
-                    terms = agnosticLoss(f, batch);
+                    terms = agnostic.terms(f.out(), f.targets(), batch, step);
                     tMatch = (System.nanoTime() - tm0) / NS;
                     if (recipe.cpmOn() && step >= recipe.cpm().warmupSteps()) {
                         tasks.losses(f, batch, terms, m, step);
                     }
                     NDArray total = objective.total(terms);
                     values = objective.values(terms, total);
-                    checkFinite(terms, values, batch);
+                    CpmObjective.checkFinite(terms, values, step, batch.ids());
                     t2 = System.nanoTime();
                     gc.backward(total);
                 }
@@ -330,62 +325,9 @@ public final class TrainingSession implements AutoCloseable {
         return new Forward(spec, mag, img, aud, out, targets);
     }
 
-    /** l_agn (Sec. 3.1): Hungarian matching and CE + focal + dice on every decoder layer (deep supervision). */
-    private CpmObjective.Terms agnosticLoss(Forward f, Batch batch) {
-        CpmObjective.Terms t = new CpmObjective.Terms();
-        matcher.reseed(seed * 1_000_003L + step);
-        criterion.reseed(seed * 1_000_033L + step);
-        List<NDArray> cls = new ArrayList<>();
-        List<NDArray> masks = new ArrayList<>();
-        for (LayerOutput layer : f.out.layers()) {
-            cls.add(layer.classLogits());
-            masks.add(layer.maskLogits());
-        }
-        SetCriterion.DeepLoss deep;
-        try {
-            deep = criterion.deepLoss(cls, masks, f.targets, matcher);
-        } catch (HungarianMatcher.NonFiniteCostException e) {
-            // non-finite outputs reach the matcher as non-finite costs: report them as a non-finite l_agn
-            throw new NonFiniteLossException(step, "loss_agn", batch.ids(), Map.of("loss_agn", Double.NaN));
-        }
-        t.agn = deep.terms().total();
-        t.assigned = assignedClasses(deep.lastMatching(), f.targets, recipe.queries().count());
-        return t;
-    }
-
-    /** For each image and query, the class it was matched to, or numClasses (no-object). */
-    int[][] assignedClasses(Matching match, Targets targets, int queries) {
-        int[][] a = new int[targets.batchSize()][queries];
-        for (int b = 0; b < a.length; b++) {
-            java.util.Arrays.fill(a[b], numClasses);
-            int[] cls = targets.classes(b);
-            for (int i = 0; i < match.queryIndex()[b].length; i++) {
-                a[b][match.queryIndex()[b][i]] = cls[match.targetIndex()[b][i]];
-            }
-        }
-        return a;
-    }
-
     private void recordStability(Batch batch, int[][] assigned) {
         for (int b = 0; b < assigned.length; b++) {
             stability.record(batch.ids().get(b) + "#" + batch.frames()[b], assigned[b]);
-        }
-    }
-
-    private void checkFinite(CpmObjective.Terms t, CpmObjective.Values v, Batch batch) {
-        String bad = null;
-        if (!Double.isFinite(v.agn())) {
-            bad = "loss_agn";
-        } else if (t.vcp != null && !Double.isFinite(v.vcp())) {
-            bad = "loss_vcp";
-        } else if (t.acp != null && !Double.isFinite(v.acp())) {
-            bad = "loss_acp";
-        } else if (t.pcl != null && !Double.isFinite(v.pcl())) {
-            bad = "loss_pcl";
-        }
-        if (bad != null) {
-            throw new NonFiniteLossException(step, bad, batch.ids(), Map.of("loss_agn", v.agn(), "loss_vcp",
-                    v.vcp(), "loss_acp", v.acp(), "loss_pcl", v.pcl()));
         }
     }
 
@@ -401,18 +343,7 @@ public final class TrainingSession implements AutoCloseable {
 
     /** Inference on a batch: merged label maps and foreground probabilities at the label resolution. */
     public InferenceMerge.Merged predict(Batch batch, boolean silence, CoverageScore coverage) {
-        JniUtils.setGradMode(false);
-        NDArray waves = silence ? batch.waves().zerosLike() : batch.waves();
-        NDArray spec = spectrogram.toBackboneInput(spectrogram.magnitude(waves));
-        ImageFeatures img = model.encodeImage(batch.images(), false);
-        AudioFeatures aud = model.encodeAudio(spec, false);
-        DecoderOutput out = model.decodeQueries(img, aud, false);
-        if (coverage != null) {
-            coverage.add(out.afterAudio().classLogits().softmax(-1), presentClasses(batch.tags()));
-        }
-        Shape ls = batch.labels().getShape();
-        return InferenceMerge.merge(out.last().classLogits().softmax(-1), out.last().maskLogits(), ls.get(1),
-                ls.get(2));
+        return Inference.predict(model, spectrogram, batch, silence, coverage);
     }
 
     /** ACP on one training item: the mixture's spectrogram, the ratio-mask target and each prompt's mask. */
@@ -426,19 +357,6 @@ public final class TrainingSession implements AutoCloseable {
      */
     public AcpExample acpExample(int k) {
         return noise == null ? null : new AcpExamples(this, train, noise).example(k);
-    }
-
-    static boolean[][] presentClasses(NDArray tags) {
-        float[] t = tags.toFloatArray();
-        int b = (int) tags.getShape().get(0);
-        int c = (int) tags.getShape().get(1);
-        boolean[][] out = new boolean[b][c];
-        for (int i = 0; i < b; i++) {
-            for (int k = 1; k < c; k++) {
-                out[i][k] = t[i * c + k] > 0.5f;
-            }
-        }
-        return out;
     }
 
     @Override
