@@ -21,7 +21,7 @@ public final class TinyTiming {
         Recipe r = Presets.get(args.length > 0 ? args[0] : "tiny");
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         boolean prompts = args.length > 2 && args[2].equals("prompts");
-        int size = r.getInt("image.size");
+        int size = r.image().size();
         try (NDManager m = NDManager.newBaseManager()) {
             AvsModel model = new AvsModel(r, 9, new Weights(m.newSubManager(), 1));
             System.out.printf("params %d, GFLOP/image %.3f%n", model.weights().parameterCount(), model.flopsPerImage() / 1e9);
@@ -40,7 +40,7 @@ public final class TinyTiming {
                             loss = loss.add(ai.djl.nn.Activation.sigmoid(l.maskLogits()).mean()).add(l.classLogits().softmax(-1).get(":, :, 0").mean());
                         }
                         if (prompts) {
-                            NDArray pr = ModelTestUtil.random(m, new Shape(batch, 2, r.getInt("queries.dim")), it);
+                            NDArray pr = ModelTestUtil.random(m, new Shape(batch, 2, r.queries().dim()), it);
                             NDArray cl = m.zeros(new Shape(batch, 2), ai.djl.ndarray.types.DataType.INT64);
                             DecoderOutput po = model.decodePrompts(pr, cl, f, a, true);
                             loss = loss.add(ai.djl.nn.Activation.sigmoid(po.last().maskLogits()).mean())

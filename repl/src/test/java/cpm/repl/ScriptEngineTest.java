@@ -254,7 +254,7 @@ class ScriptEngineTest {
         Files.writeString(last, "// tiny with another seed\nvar base = Presets.get(\"tiny\");\n"
                 + "base.with(\"run.seed\", 7)\n");
         Recipe r = engine.evalRecipe(last);
-        assertEquals(7, r.getInt("run.seed"));
+        assertEquals(7, r.run().seed());
         assertEquals(Presets.get("tiny").with("run.seed", 7), r);
 
         Path var = tmp.resolve("var.jsh");
@@ -267,8 +267,8 @@ class ScriptEngineTest {
         assertEquals(Presets.get("tiny").with("run.seed", 9).with("optim.steps", 120), c);
 
         Recipe v = engine.evalRecipe(var);
-        assertEquals(300, v.getInt("optim.steps"));
-        assertEquals(7, v.getInt("run.seed"));
+        assertEquals(300, v.optim().steps());
+        assertEquals(7, v.run().seed());
     }
 
     @Test

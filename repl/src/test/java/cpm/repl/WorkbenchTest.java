@@ -119,7 +119,7 @@ class WorkbenchTest {
     @Order(3)
     void setValidatesAndRebindsTheRecipe() {
         ok(":set optim.lr 0.002");
-        assertEquals(0.002, wb.recipe().getDouble("optim.lr"), 1e-12);
+        assertEquals(0.002, wb.recipe().optim().lr(), 1e-12);
         assertEquals(0.002, (Double) engine.capture("recipe.getDouble(\"optim.lr\")"), 1e-12);
         MetaResult bad = commands.dispatch(":set optim.lr -1", ctx);
         assertFalse(bad.ok());
@@ -127,7 +127,7 @@ class WorkbenchTest {
         MetaResult unknown = commands.dispatch(":set optim.nosuch 3", ctx);
         assertFalse(unknown.ok());
         assertTrue(unknown.text().contains("optim.nosuch"), unknown.text());
-        assertEquals(0.002, wb.recipe().getDouble("optim.lr"), 1e-12, "a failed :set leaves the recipe as it was");
+        assertEquals(0.002, wb.recipe().optim().lr(), 1e-12, "a failed :set leaves the recipe as it was");
         assertFalse(commands.dispatch(":step", ctx).text().contains("Exception"), "no session yet: a plain message");
         assertTrue(commands.dispatch(":step", ctx).text().contains(":compile"));
     }
@@ -139,7 +139,7 @@ class WorkbenchTest {
         ok(":compile");
         TrainingSession s = wb.session();
         assertNotNull(s);
-        assertEquals(5, s.recipe().getInt("run.seed"), "a snippet's change of `recipe` is compiled");
+        assertEquals(5, s.recipe().run().seed(), "a snippet's change of `recipe` is compiled");
         assertSame(s, engine.capture("session"));
         assertSame(s.model(), engine.capture("model"));
         assertEquals(Datasets.open(s.recipe(), "train").size(), engine.capture("data.size()"));
@@ -198,7 +198,7 @@ class WorkbenchTest {
         for (long p : c.longColumn("pixels").asLongArray()) {
             pixels += p;
         }
-        int size = wb.recipe().getInt("image.size");
+        int size = wb.recipe().image().size();
         assertEquals(4L * size * size, pixels, "every labelled pixel of the 4 frames belongs to one class");
         Table cov = table(":coverage");
         assertEquals(wb.lastEval().coverage(), cov.doubleColumn("coverage").get(0), 0);
@@ -371,7 +371,7 @@ class WorkbenchTest {
     void stsIsBelowTheUniformEntropy() {
         Table t = table(":sts");
         assertTrue(t.rowCount() > 0);
-        double lnN = Math.log(wb.recipe().getInt("queries.count"));
+        double lnN = Math.log(wb.recipe().queries().count());
         for (double h : t.doubleColumn("entropy").asDoubleArray()) {
             assertTrue(h >= 0 && h <= lnN + 1e-9, "entropy " + h);
         }
