@@ -178,6 +178,14 @@ public final class Recipe {
         return Sections.Classifier.of(this);
     }
 
+    /**
+     * D of the space the GMM models and the prompts live in (classifier.space): the decoder width in query space,
+     * D_q for the post-MLP mask embedding.
+     */
+    public int gmmDim() {
+        return classifier().querySpace() ? decoder().hiddenDim() : queries().dim();
+    }
+
     /** The {@code cpm.*} fields, typed. */
     public Sections.Cpm cpm() {
         return Sections.Cpm.of(this);

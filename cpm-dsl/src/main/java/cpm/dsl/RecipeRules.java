@@ -136,19 +136,13 @@ final class RecipeRules {
         // Unit vectors in D dimensions have a mean per-dimension variance of at most 1/D (E|x - mu|^2 = 1 - |mu|^2),
         // so a clamp at or above 1/D holds every variance: the GMM degenerates into a fixed-temperature prototype
         // classifier in which covariance, log-det and M play no part (docs/method.md, CCDM numerics).
-        int space = gmmDim(r);
+        int space = r.gmmDim();
         double floor = r.getDouble("classifier.varianceFloor");
         if (r.getString("classifier.variance").equals("clamp") && floor >= 1.0 / space) {
             add(p, "classifier.varianceFloor", floor, "below 1/D = " + RecipeException.show(1.0 / space)
                     + " with classifier.variance clamp (L2-normalised " + space + "-d embeddings never vary more per "
                     + "dimension, so a clamp there holds every variance; use classifier.variance add or a smaller floor)");
         }
-    }
-
-    /** D of the space the GMM models: the decoder width (query space) or D_q (post-MLP mask embedding). */
-    static int gmmDim(Recipe r) {
-        return r.getString("classifier.space").equals("query") ? r.getInt("decoder.hiddenDim")
-                : r.getInt("queries.dim");
     }
 
     /** PCL pools the audio features with ACP's saliency masks s_k^a (Eq. 7), so it cannot run without ACP. */

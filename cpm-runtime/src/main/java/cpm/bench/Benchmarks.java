@@ -468,7 +468,7 @@ public final class Benchmarks {
      */
     public double gmmUpdate(String label, Recipe r, int numClasses) {
         int c = numClasses > 0 ? numClasses : Datasets.open(r, "train").classes().size();
-        int dim = Ccdm.spaceDim(r);
+        int dim = r.gmmDim();
         ai.djl.ndarray.NDManager scratch = ai.djl.ndarray.NDManager.newBaseManager();
         Ccdm ccdm = new Ccdm(r.classifier(), dim, c, new cpm.nn.Weights(scratch, options.seed).child("gmm"),
                 options.seed);

@@ -102,7 +102,7 @@ public final class AvsModel {
         classifier = softmax;
         queryFeat = w.param("queryFeat", new Shape(queries, dim), Init.normal(1.0));
         queryPos = w.param("queryPos", new Shape(queries, dim), Init.normal(1.0));
-        promptDim = r.classifier().querySpace() ? dim : maskDim;
+        promptDim = r.gmmDim();
         promptProj = new Linear(w.child("promptProj"), promptDim, dim);
         promptPosKind = r.cpm().promptPos();
         promptPos = switch (promptPosKind) {

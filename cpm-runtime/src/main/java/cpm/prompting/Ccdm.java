@@ -65,11 +65,6 @@ public final class Ccdm {
         java.util.Arrays.fill(lastLogLikelihood, Double.NaN);
     }
 
-    /** D of the space the GMM models: the decoder width (query space) or D_q (post-MLP mask embedding). */
-    public static int spaceDim(cpm.dsl.Recipe r) {
-        return r.classifier().querySpace() ? r.decoder().hiddenDim() : r.queries().dim();
-    }
-
     public GmmClassifier classifier() {
         return classifier;
     }

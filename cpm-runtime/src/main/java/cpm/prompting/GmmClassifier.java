@@ -9,8 +9,10 @@ import cpm.nn.Weights;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import cpm.dsl.Sections;
 import cpm.model.Classifier;
 
@@ -155,6 +157,55 @@ public final class GmmClassifier implements Classifier {
             z = c.div(var.add(Scalars.of(1e-5)).sqrt()).add(maskOffset(m, include, ll.getDataType()));
         }
         return z.mul(gamma).add(beta);
+    }
+
+    /**
+     * {@link #headLogits(NDArray)} at a few points on the sphere (the bank, sampled prompts), without gradient on a
+     * manager of its own: row i holds point i's logits.
+     */
+    public float[][] headLogits(float[][] z) {
+        int d = gmm.dim();
+        float[] flat = new float[z.length * d];
+        for (int i = 0; i < z.length; i++) {
+            System.arraycopy(z[i], 0, flat, i * d, d);
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager()) {
+            scope.suppressNotUsedWarning();
+            NDArray l = headLogits(m.create(flat, new Shape(z.length, d)));
+            int c = (int) l.getShape().get(1);
+            float[] v = l.toFloatArray();
+            float[][] out = new float[z.length][c];
+            for (int i = 0; i < z.length; i++) {
+                System.arraycopy(v, i * c, out[i], 0, c);
+            }
+            return out;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /** The posterior p(c | z) of Eq. 1 under this head (the softmax of its logits) at points on the sphere. */
+    public double[][] posterior(float[][] z) {
+        float[][] l = headLogits(z);
+        double[][] p = new double[l.length][];
+        for (int i = 0; i < l.length; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : l[i]) {
+                max = Math.max(max, v);
+            }
+            double sum = 0;
+            p[i] = new double[l[i].length];
+            for (int c = 0; c < l[i].length; c++) {
+                p[i][c] = Math.exp(l[i][c] - max);
+                sum += p[i][c];
+            }
+            for (int c = 0; c < l[i].length; c++) {
+                p[i][c] /= sum;
+            }
+        }
+        return p;
     }
 
     /** 1 for the classes that enter the logits, or null when all do (mask off, or nothing fitted yet). */

@@ -1,11 +1,5 @@
 package cpm.prompting;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
-
 import java.util.SplittableRandom;
 
 /**
@@ -30,11 +24,10 @@ public record GmmDiagnostics(double floorShare, double maxComponentCos, double b
     static final int PROMPTS = 4;
 
     /** Diagnostics of a CCDM state; prompts are drawn as the sampler draws them, from a generator of their own. */
-    public static GmmDiagnostics of(Ccdm ccdm, boolean promptsOnSphere, long seed) {
+    public static GmmDiagnostics of(Ccdm ccdm, PromptSampler sampler, long seed) {
         GaussianMixture g = ccdm.mixture();
         GmmClassifier head = ccdm.classifier();
         int classes = g.classes();
-        int dim = g.dim();
         double floor = g.floor();
         boolean additive = g.config().additive();
         long atFloor = 0;
@@ -66,47 +59,38 @@ public record GmmDiagnostics(double floorShare, double maxComponentCos, double b
         double norm = 0;
         double post = 0;
         int drawn = 0;
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager()) {
-            scope.suppressNotUsedWarning();
-            for (int c = 0; c < scored; c++) {
-                float[][] rows = ccdm.bank().samples(c);
-                if (rows.length == 0) {
-                    continue;
-                }
-                int[] arg = argMax(head.headLogits(matrix(m, rows, dim)));
-                for (int a : arg) {
-                    boolean ok = a == c;
-                    if (c == classes - 1) {
-                        noRight += ok ? 1 : 0;
-                        noSeen++;
-                    } else {
-                        right += ok ? 1 : 0;
-                        seen++;
-                    }
+        for (int c = 0; c < scored; c++) {
+            float[][] rows = ccdm.bank().samples(c);
+            if (rows.length == 0) {
+                continue;
+            }
+            for (float[] logits : head.headLogits(rows)) {
+                boolean ok = argMax(logits) == c;
+                if (c == classes - 1) {
+                    noRight += ok ? 1 : 0;
+                    noSeen++;
+                } else {
+                    right += ok ? 1 : 0;
+                    seen++;
                 }
             }
-            SplittableRandom rng = new SplittableRandom(seed);
-            for (int c = 0; c < classes - 1; c++) {
-                if (!g.fitted(c)) {
-                    continue;
-                }
-                float[][] z = promptsOnSphere ? g.sampleOnSphere(c, PROMPTS, rng) : g.sample(c, PROMPTS, rng);
-                NDArray p = head.headLogits(matrix(m, z, dim)).softmax(1);
-                float[] pv = p.toFloatArray();
-                for (int i = 0; i < z.length; i++) {
-                    double n2 = 0;
-                    for (float v : z[i]) {
-                        n2 += (double) v * v;
-                    }
-                    norm += Math.sqrt(n2);
-                    post += pv[i * scored + c];
-                    drawn++;
-                }
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int c = 0; c < classes - 1; c++) {
+            if (!g.fitted(c)) {
+                continue;
             }
-        } finally {
-            JniUtils.setGradMode(grad);
+            float[][] z = sampler.drawClass(c, PROMPTS, rng);
+            double[][] p = head.posterior(z);
+            for (int i = 0; i < z.length; i++) {
+                double n2 = 0;
+                for (float v : z[i]) {
+                    n2 += (double) v * v;
+                }
+                norm += Math.sqrt(n2);
+                post += p[i][c];
+                drawn++;
+            }
         }
         return new GmmDiagnostics(all == 0 ? Double.NaN : atFloor / (double) all, maxCos,
                 seen == 0 ? Double.NaN : right / (double) seen,
@@ -114,28 +98,14 @@ public record GmmDiagnostics(double floorShare, double maxComponentCos, double b
                 drawn == 0 ? Double.NaN : norm / drawn, drawn == 0 ? Double.NaN : post / drawn);
     }
 
-    private static NDArray matrix(NDManager m, float[][] rows, int dim) {
-        float[] flat = new float[rows.length * dim];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, flat, i * dim, dim);
-        }
-        return m.create(flat, new Shape(rows.length, dim));
-    }
-
-    private static int[] argMax(NDArray logits) {
-        float[] v = logits.toFloatArray();
-        int k = (int) logits.getShape().get(1);
-        int[] out = new int[v.length / k];
-        for (int i = 0; i < out.length; i++) {
-            int best = 0;
-            for (int j = 1; j < k; j++) {
-                if (v[i * k + j] > v[i * k + best]) {
-                    best = j;
-                }
+    private static int argMax(float[] v) {
+        int best = 0;
+        for (int j = 1; j < v.length; j++) {
+            if (v[j] > v[best]) {
+                best = j;
             }
-            out[i] = best;
         }
-        return out;
+        return best;
     }
 
     static double cosine(double[] a, double[] b) {

@@ -57,8 +57,7 @@ public final class PromptSampler {
         for (int i = 0; i < b; i++) {
             int k = 0;
             for (int c : classesPerImage[i]) {
-                float[][] draws = onSphere ? gmm.sampleOnSphere(c, promptsPerClass, rng)
-                        : gmm.sample(c, promptsPerClass, rng);
+                float[][] draws = drawClass(c, promptsPerClass, rng);
                 for (float[] d : draws) {
                     System.arraycopy(d, 0, z, (i * kmax + k) * dim, dim);
                     k++;
@@ -67,6 +66,11 @@ public final class PromptSampler {
         }
         NDArray zs = m.create(z, new Shape(b, kmax, dim));
         return new Prompts(zs, mask(cls, m), cls);
+    }
+
+    /** n prompts of one class from the given generator, drawn as training draws them (cpm.promptSampling). */
+    public float[][] drawClass(int cls, int n, SplittableRandom rng) {
+        return onSphere ? gmm.sampleOnSphere(cls, n, rng) : gmm.sample(cls, n, rng);
     }
 
     /** z (B, Kmax, Dq) for the given step; zero rows where padding. */

@@ -1,10 +1,10 @@
 package cpm.prompting;
 
 /**
- * GMMSeg's balanced hard assignment of a class's bank samples to its M components (classifier.em sinkhorn): the
- * component log-densities, scaled by their largest magnitude, become an optimal-transport plan with equal mass per
- * component by a few Sinkhorn-Knopp iterations (epsilon 0.05, 3 iterations as in GMMSeg), and each sample goes to
- * its plan's largest entry. Balancing keeps all M components in use: with plain responsibilities one component
+ * The E-step of Eq. 3 in GMMSeg's form (classifier.em sinkhorn): a balanced hard assignment of a class's bank
+ * samples to its M components. The component log-densities, scaled by their largest magnitude, become an
+ * optimal-transport plan with equal mass per component by a few Sinkhorn-Knopp iterations (epsilon 0.05,
+ * 3 iterations as in GMMSeg), and each sample goes to its plan's largest entry. Balancing keeps all M components in use: with plain responsibilities one component
  * took 95% of the weight and others collapsed into copies (docs/method.md). Written by hand: a few loops over an
  * n x M array, for which no library call is simpler.
  */

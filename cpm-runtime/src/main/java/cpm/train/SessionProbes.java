@@ -90,9 +90,7 @@ public final class SessionProbes {
 
     /** n prompts z ~ p(z | k) from the GMM (Eq. 3), drawn as training draws them (cpm.promptSampling). */
     public static float[][] gmmPrompts(TrainingSession s, int k, int n, long seed) {
-        var g = s.ccdm().mixture();
-        return s.recipe().cpm().promptSampling().equals("fitted") ? g.sampleOnSphere(k, n, new SplittableRandom(seed))
-                : g.sample(k, n, new SplittableRandom(seed));
+        return s.sampler().drawClass(k, n, new SplittableRandom(seed));
     }
 
     /** The learned point prompt of class k repeated n times (softmax classifier), rows of (n, D_q). */
@@ -126,7 +124,7 @@ public final class SessionProbes {
      */
     public static List<PromptPlace> place(GmmClassifier head, int k, float[][] z) {
         GaussianMixture g = head.mixture();
-        double[][] post = posterior(head, z);
+        double[][] post = head.posterior(z);
         List<PromptPlace> out = new ArrayList<>();
         for (int i = 0; i < z.length; i++) {
             double[] zi = toDouble(z[i]);
@@ -153,28 +151,6 @@ public final class SessionProbes {
             out.add(new PromptPlace(norm(zi), best, post[i][best], post[i][k], dOwn, otherK, dOther));
         }
         return out;
-    }
-
-    /** Softmax of the head's logits at points already on the GMM's sphere, row per point. */
-    static double[][] posterior(GmmClassifier head, float[][] z) {
-        int d = z[0].length;
-        float[] flat = new float[z.length * d];
-        for (int i = 0; i < z.length; i++) {
-            System.arraycopy(z[i], 0, flat, i * d, d);
-        }
-        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager()) {
-            scope.suppressNotUsedWarning();
-            NDArray p = head.headLogits(m.create(flat, new Shape(z.length, d))).softmax(1);
-            int c = (int) p.getShape().get(1);
-            float[] v = p.toFloatArray();
-            double[][] out = new double[z.length][c];
-            for (int i = 0; i < z.length; i++) {
-                for (int j = 0; j < c; j++) {
-                    out[i][j] = v[i * c + j];
-                }
-            }
-            return out;
-        }
     }
 
     public static double[] toDouble(float[] v) {

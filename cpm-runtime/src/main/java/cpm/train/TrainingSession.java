@@ -65,7 +65,6 @@ public final class TrainingSession implements AutoCloseable {
     private final AvsModel model;
     private final Spectrogram spectrogram;
     private final HungarianMatcher matcher;
-    private final SetCriterion criterion;
     private final AgnosticLoss agnostic;
     private final CpmObjective objective;
     private final CpmTasks tasks;
@@ -102,7 +101,7 @@ public final class TrainingSession implements AutoCloseable {
         this.weights = new Weights(root.newSubManager(), seed);
         this.model = new AvsModel(recipe, numClasses, weights);
         if (cls.gmm()) {
-            this.ccdm = new Ccdm(cls, (int) model.promptDim(), numClasses,
+            this.ccdm = new Ccdm(cls, recipe.gmmDim(), numClasses,
                     weights.child("gmm").group("gmm"), seed);
             model.setClassifier(ccdm.classifier());
             this.sampler = new PromptSampler(ccdm.mixture(), seed, cpm.promptSampling().equals("fitted"));
@@ -118,7 +117,7 @@ public final class TrainingSession implements AutoCloseable {
                 : null;
         this.spectrogram = new Spectrogram(recipe);
         this.matcher = new HungarianMatcher(recipe, seed);
-        this.criterion = new SetCriterion(recipe, numClasses, seed);
+        SetCriterion criterion = new SetCriterion(recipe, numClasses, seed);
         this.objective = new CpmObjective(cpm);
         this.agnostic = new AgnosticLoss(matcher, criterion, numClasses, recipe.queries().count(), seed);
         this.tasks = new CpmTasks(cpm, model, spectrogram, sampler,
@@ -305,8 +304,7 @@ public final class TrainingSession implements AutoCloseable {
      * own, so reading them changes nothing in training.
      */
     public GmmDiagnostics gmmDiagnostics() {
-        return ccdm == null ? null : GmmDiagnostics.of(ccdm, recipe.cpm().promptSampling().equals("fitted"),
-                seed ^ 0x5DEECE66DL);
+        return ccdm == null ? null : GmmDiagnostics.of(ccdm, sampler, seed ^ 0x5DEECE66DL);
     }
 
     /** The outputs of the class-agnostic workflow for a batch. */

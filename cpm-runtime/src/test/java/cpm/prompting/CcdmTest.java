@@ -22,7 +22,7 @@ class CcdmTest {
 
     /** A Ccdm of the recipe on scratch weights (the legacy head has no parameters). */
     static Ccdm ccdm(Recipe r, int classes) {
-        return new Ccdm(r.classifier(), Ccdm.spaceDim(r), classes,
+        return new Ccdm(r.classifier(), r.gmmDim(), classes,
                 new cpm.nn.Weights(NDManager.newBaseManager(), 1).child("gmm"), 1);
     }
 

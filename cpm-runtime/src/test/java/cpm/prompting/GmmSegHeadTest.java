@@ -26,7 +26,7 @@ class GmmSegHeadTest {
     }
 
     static Ccdm ccdm(Recipe r, int classes, NDManager m) {
-        return new Ccdm(r.classifier(), Ccdm.spaceDim(r), classes, new Weights(m, 5).child("gmm"), 3);
+        return new Ccdm(r.classifier(), r.gmmDim(), classes, new Weights(m, 5).child("gmm"), 3);
     }
 
     /** float64: x -> L2(LayerNorm(x)) with gamma 1, beta 0 (the initial affine). */
