@@ -59,7 +59,10 @@ public final class Ablations {
     }
 
     private static Row row(Recipe base, String table, String row, UnaryOperator<RecipeBuilder> change) {
-        RecipeBuilder b = base.toBuilder().name(base.name() + "-" + table + "-" + row);
+        String suffix = "-" + table + "-" + row;
+        // a long base name is cut so that the row's name still follows RecipeNames' length rule
+        String stem = base.name().substring(0, Math.min(base.name().length(), RecipeNames.MAX_LENGTH - suffix.length()));
+        RecipeBuilder b = base.toBuilder().name(stem + suffix);
         return new Row(row, change.apply(b).build());
     }
 }

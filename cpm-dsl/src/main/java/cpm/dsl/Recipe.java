@@ -106,7 +106,7 @@ public final class Recipe {
     }
 
     public Recipe named(String newName) {
-        return new Recipe(newName, values);
+        return new Recipe(RecipeNames.check(newName), values);
     }
 
     /** The fields that differ from {@code other}, one line each: {@code path: mine -> theirs}. */

@@ -135,8 +135,8 @@ public final class RecipeBuilder {
                 problems.addAll(re.problems());
             }
         }
-        if (name == null || name.isBlank()) {
-            problems.add(new RecipeException.Problem("name", "\"" + name + "\"", "a non-empty name"));
+        if (!RecipeNames.valid(name)) {
+            problems.add(RecipeNames.problem(name));
         }
         if (!problems.isEmpty()) {
             throw new RecipeException(problems);

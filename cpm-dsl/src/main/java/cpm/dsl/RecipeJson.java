@@ -3,6 +3,7 @@ package cpm.dsl;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -64,15 +65,7 @@ public final class RecipeJson {
      * decoder.heads?)}. All problems are reported at once.
      */
     public static Recipe fromJson(String json, String sourceName) {
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(json);
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new RecipeException(sourceName, List.of(new RecipeException.Problem("json",
-                    "malformed JSON" + where + " (" + e.getOriginalMessage() + ")", "a JSON object")));
-        }
+        JsonNode root = readOneValue(json, sourceName);
         if (root == null || !root.isObject()) {
             throw new RecipeException(sourceName, List.of(new RecipeException.Problem("json",
                     root == null || root.isMissingNode() ? "no content" : aKindOf(root), "a JSON object")));
@@ -123,6 +116,42 @@ public final class RecipeJson {
         }
     }
 
+    /**
+     * The file's one JSON value. Anything after it (a second object, stray text) is an error at its line and column
+     * rather than silently ignored: a recipe file handed around with a pasted tail would otherwise train something
+     * its reader did not see.
+     */
+    private static JsonNode readOneValue(String json, String sourceName) {
+        try (JsonParser p = MAPPER.createParser(json)) {
+            JsonNode root = MAPPER.readTree(p);
+            JsonToken extra;
+            try {
+                extra = p.nextToken();
+            } catch (JsonProcessingException e) {
+                throw trailing(sourceName, e.getLocation(), "text that is not JSON");
+            }
+            if (extra != null) {
+                throw trailing(sourceName, p.currentTokenLocation(), extra == JsonToken.START_OBJECT
+                        ? "a second JSON object" : "more JSON (" + p.getText() + ")");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw new RecipeException(sourceName, List.of(new RecipeException.Problem("json",
+                    "malformed JSON" + where(e.getLocation()) + " (" + e.getOriginalMessage() + ")", "a JSON object")));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("reading JSON from a string", e);
+        }
+    }
+
+    private static RecipeException trailing(String sourceName, JsonLocation at, String what) {
+        return new RecipeException(sourceName, List.of(new RecipeException.Problem("json", what + where(at)
+                + " after the recipe object", "the end of the file after the recipe's closing } (one object per file)")));
+    }
+
+    private static String where(JsonLocation at) {
+        return at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    }
+
     /** The builder to fill: from the "base" preset if given, else from the defaults. */
     private static RecipeBuilder start(JsonNode root, String sourceName, List<RecipeException.Problem> problems) {
         String name = null;
@@ -131,7 +160,7 @@ public final class RecipeJson {
             if (n.isTextual() && !n.asText().isBlank()) {
                 name = n.asText();
             } else {
-                problems.add(new RecipeException.Problem("name", shown(n), "a non-empty string"));
+                problems.add(new RecipeException.Problem("name", shown(n), "a string of " + RecipeNames.EXPECTED));
             }
         }
         RecipeBuilder builder = null;
@@ -150,6 +179,13 @@ public final class RecipeJson {
         }
         if (name == null) {
             name = stem(sourceName);
+            if (!RecipeNames.valid(name)) {
+                problems.add(new RecipeException.Problem("name", "none, and the file name gives "
+                        + RecipeNames.shown(name), "a \"name\" of " + RecipeNames.EXPECTED));
+                name = "recipe";
+            }
+        } else if (!RecipeNames.valid(name)) {
+            problems.add(RecipeNames.problem(name));
         }
         return builder == null ? Recipe.builder(name) : builder.name(name);
     }

@@ -9,6 +9,7 @@ import cpm.train.TrainingSession;
 import cpm.train.loop.TrainRun;
 import cpm.viz.Pictures;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,6 +54,9 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bars")
     boolean noProgress;
 
+    @Mixin
+    SetOption set;
+
     @Override
     public Integer call() {
         if (table != 4 && table != 5) {
@@ -61,7 +65,7 @@ final class AblateCommand implements Callable<Integer> {
         if (seeds < 1) {
             throw new Main.BadInput("--seeds: found " + seeds + ", expected at least 1");
         }
-        Recipe base = Cli.recipe(recipe);
+        Recipe base = Cli.recipe(recipe, set);
         if (steps != null) {
             base = TrainCommand.withSteps(base, steps);
         }

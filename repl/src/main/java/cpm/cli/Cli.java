@@ -1,5 +1,6 @@
 package cpm.cli;
 
+import cpm.data.DataLayout;
 import cpm.dsl.Recipe;
 import cpm.dsl.RecipeSource;
 import cpm.repl.ScriptEngine;
@@ -28,6 +29,31 @@ final class Cli {
     /** A preset name, a .json recipe or a .jsh script. */
     static Recipe recipe(String arg) {
         return RecipeSource.load(arg, Cli::fromScript);
+    }
+
+    /** A recipe argument with the command's {@code --set} assignments applied. */
+    static Recipe recipe(String arg, SetOption set) {
+        return set.applyTo(recipe(arg));
+    }
+
+    /**
+     * {@code r} reading the data folder given as {@code --data}: its absolute path (so that {@code ./cpm eval --run}
+     * finds it from anywhere), and, when the recipe says only {@code synthetic} (the default), the data.kind the
+     * folder's layout shows ({@link DataLayout}), so that the run's recipe.json records what was read.
+     */
+    static Recipe withData(Recipe r, String data) {
+        Path root = Path.of(data).toAbsolutePath().normalize();
+        if (!r.data().kind().equals("synthetic")) {
+            return r.derive(r.name(), b -> b.data(d -> d.path(root.toString())));
+        }
+        DataLayout.Detected d = DataLayout.detect(root);
+        err().println("data: " + root + " (" + d.kind() + ", from " + d.evidence() + ")");
+        return r.derive(r.name(), b -> b.data(x -> {
+            x.kind(d.kind()).path(root.toString());
+            if (d.preset() != null) {
+                x.preset(d.preset());
+            }
+        }));
     }
 
     /** The latest checkpoint of a run folder given as {@code --run DIR}; none is bad input (exit status 2). */

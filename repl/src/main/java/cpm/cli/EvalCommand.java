@@ -19,7 +19,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "run folder written by train")
     Path run;
 
-    @Option(names = "--data", paramLabel = "PATH", description = "data.path (default: the run's)")
+    @Option(names = "--data", paramLabel = "PATH", description = "another data root (default: the data the run was trained on)")
     String data;
 
     @Option(names = "--split", defaultValue = "test", description = "split to evaluate (default: ${DEFAULT-VALUE})")
@@ -37,7 +37,7 @@ final class EvalCommand implements Callable<Integer> {
         Checkpoint c = Checkpoint.read(ck);
         Recipe r = SessionCheckpoint.recipeOf(c, ck);
         if (data != null) {
-            r = r.derive(r.name(), b -> b.data(d -> d.path(data)));
+            r = Cli.withData(r, data);
         }
         try (TrainingSession s = new TrainingSession(r)) {
             SessionCheckpoint.restore(s, c, ck);

@@ -2,7 +2,9 @@ package cpm.cli;
 
 import cpm.repl.ScriptEngine;
 import cpm.repl.Workbench;
+import cpm.dsl.Presets;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,12 +33,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--recipe", paramLabel = "RECIPE", description = "the recipe bound as `recipe` (default: tiny)")
     String recipe;
 
+    @Mixin
+    SetOption set;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(script)) {
             throw new Main.BadInput("run: found no file " + script + ", expected a .jsh script");
         }
-        var r = recipe == null ? null : Cli.recipe(recipe);
+        var r = recipe != null ? Cli.recipe(recipe, set) : set.given() ? set.applyTo(Presets.get("tiny")) : null;
         try (ScriptEngine engine = ScriptEngine.builder().out(Cli.out()).build();
              Workbench wb = new Workbench(engine, r)) {
             engine.bind("args", String[].class, args.toArray(new String[0]));

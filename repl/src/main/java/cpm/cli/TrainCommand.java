@@ -4,6 +4,7 @@ import cpm.dsl.Recipe;
 import cpm.train.loop.TrainRun;
 import cpm.train.TrainingSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -11,7 +12,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code ./cpm train RECIPE [--out DIR] [--steps N] [--seed S] [--data PATH] [--resume]}. */
+/**
+ * {@code ./cpm train RECIPE [--out DIR] [--steps N] [--seed S | --seeds LIST|K] [--data PATH] [--set F=V]... [--resume]}.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a recipe, write the run folder, evaluate on the test split.")
 final class TrainCommand implements Callable<Integer> {
@@ -29,11 +32,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "run.seed (default: the recipe's)")
     Integer seed;
 
-    @Option(names = "--data", paramLabel = "PATH", description = "data.path (default: the recipe's)")
+    @Option(names = "--data", paramLabel = "PATH", description = "data root on disk; its data.kind is detected from "
+            + "the layout when the recipe says synthetic (default: the recipe's data)")
     String data;
 
     @Option(names = "--threads", paramLabel = "N", description = "run.threads: CPU threads of libtorch (default: the recipe's; 0 = all cores)")
     Integer threads;
+
+    @Option(names = "--seeds", paramLabel = "LIST|K", description = "train several seeds one after another, each "
+            + "into OUT/seed-S, and print mean +- sd: a list (1,2,3) or a count K (seeds S..S+K-1 from --seed or "
+            + "run.seed)")
+    String seeds;
+
+    @Mixin
+    SetOption set;
 
     @Option(names = "--resume", description = "continue the run in --out from its latest checkpoint, exactly")
     boolean resume;
@@ -75,50 +87,71 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        TrainRun run;
         if (resume) {
             if (out == null) {
                 throw new Main.BadInput("--resume: found no --out, expected --out DIR, the run folder to continue");
             }
-            run = TrainRun.resume(out, Cli.err());
-        } else {
-            if (recipe == null) {
-                throw new Main.BadInput("train: found no RECIPE, expected a preset name, a .json or a .jsh file");
+            if (set.given() || seeds != null) {
+                throw new Main.BadInput("--resume: found " + (set.given() ? "--set" : "--seeds") + " too, expected "
+                        + "neither (a resumed run continues its checkpoint's recipe exactly)");
             }
-            Recipe r = Cli.recipe(recipe);
-            if (steps != null) {
-                r = withSteps(r, steps);
+            try (TrainRun run = TrainRun.resume(out, Cli.err())) {
+                printResult(run, "");
             }
-            r = r.derive(r.name(), b -> {
-                if (seed != null) {
-                    b.run(x -> x.seed(seed));
-                }
-                if (threads != null) {
-                    b.run(x -> x.threads(threads));
-                }
-                if (data != null) {
-                    b.data(d -> d.path(data));
-                }
-            });
-            Path dir = out != null ? out : Path.of("runs", r.name());
-            run = TrainRun.create(r, dir, Cli.err());
+            return 0;
         }
-        try (run) {
-            Recipe r = run.session().recipe();
-            long until = steps != null ? steps : r.optim().steps();
-            Cli.err().printf(Locale.ROOT, "training %s: %d steps, batch %d, %,d parameters -> %s%n", r.name(), until,
-                    r.optim().batchSize(), run.session().weights().parameterCount(), run.dir());
-            TrainRun.Result res = run.trainAndEvaluate(until, !noProgress, !noSilenced);
-            TrainingSession.EvalResult e = res.test();
-            String line = String.format(Locale.ROOT, "test mIoU %.4f  F-beta %.4f  (%s protocol, %d images)",
-                    e.miou(), e.fbeta(), e.protocol(), e.images());
-            if (res.silenced() != null) {
-                TrainingSession.EvalResult s = res.silenced();
-                line += String.format(Locale.ROOT, "; silenced audio: mIoU %.4f  F-beta %.4f", s.miou(), s.fbeta());
-            }
-            Cli.out().println(line);
-            Cli.out().println("run folder: " + run.dir().toAbsolutePath());
+        if (recipe == null) {
+            throw new Main.BadInput("train: found no RECIPE, expected a preset name, a .json or a .jsh file");
         }
+        Recipe r = Cli.recipe(recipe, set);
+        if (steps != null) {
+            r = withSteps(r, steps);
+        }
+        r = r.derive(r.name(), b -> {
+            if (seed != null) {
+                b.run(x -> x.seed(seed));
+            }
+            if (threads != null) {
+                b.run(x -> x.threads(threads));
+            }
+        });
+        if (data != null) {
+            r = Cli.withData(r, data);
+        }
+        Path dir = out != null ? out : Path.of("runs", r.name());
+        if (seeds == null) {
+            try (TrainRun run = TrainRun.create(r, dir, Cli.err())) {
+                printResult(run, "");
+            }
+            return 0;
+        }
+        new SeedSweep(SeedSweep.parse(seeds, seed, r.run().seed()), dir).run(r, this::trainOne);
         return 0;
+    }
+
+    /** One seed of a sweep: trains {@code r} in {@code dir} and prints its result line prefixed with the seed. */
+    private TrainRun.Result trainOne(Recipe r, Path dir) {
+        try (TrainRun run = TrainRun.create(r, dir, Cli.err())) {
+            return printResult(run, "seed " + r.run().seed() + ": ");
+        }
+    }
+
+    /** Trains to the end, evaluates, prints the test line (after {@code prefix}) and the run folder. */
+    private TrainRun.Result printResult(TrainRun run, String prefix) {
+        Recipe r = run.session().recipe();
+        long until = steps != null ? steps : r.optim().steps();
+        Cli.err().printf(Locale.ROOT, "training %s: %d steps, batch %d, %,d parameters -> %s%n", r.name(), until,
+                r.optim().batchSize(), run.session().weights().parameterCount(), run.dir());
+        TrainRun.Result res = run.trainAndEvaluate(until, !noProgress, !noSilenced);
+        TrainingSession.EvalResult e = res.test();
+        String line = String.format(Locale.ROOT, "test mIoU %.4f  F-beta %.4f  (%s protocol, %d images)",
+                e.miou(), e.fbeta(), e.protocol(), e.images());
+        if (res.silenced() != null) {
+            TrainingSession.EvalResult s = res.silenced();
+            line += String.format(Locale.ROOT, "; silenced audio: mIoU %.4f  F-beta %.4f", s.miou(), s.fbeta());
+        }
+        Cli.out().println(prefix + line);
+        Cli.out().println((prefix.isEmpty() ? "" : "  ") + "run folder: " + run.dir().toAbsolutePath());
+        return res;
     }
 }

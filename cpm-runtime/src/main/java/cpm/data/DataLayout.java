@@ -1,0 +1,107 @@
+package cpm.data;
+
+import cpm.dsl.RecipeSchema;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which data.kind a folder on disk is, from its layout (docs/datasets.md), so that {@code ./cpm train --data DIR}
+ * records what it really read in the run's recipe.json instead of the recipe's default {@code synthetic}:
+ * AVSBench-Objects by its {@code s4_meta_data.csv} / {@code ms3_meta_data.csv}, VPO by its subset folders or a
+ * subset column naming ss/ms/msmi, a folder written by {@code ./cpm synth} by its {@code preset} column, and any
+ * other {@code metadata.csv} as AVSBench-Semantics. Only the metadata is read; the files themselves are the readers'
+ * and {@code ./cpm data check}'s business.
+ */
+public final class DataLayout {
+
+    /** A detected layout: the data.kind, the synthetic preset (only for {@code ./cpm synth} folders), the evidence. */
+    public record Detected(String kind, String preset, String evidence) {
+    }
+
+    private static final List<String> VPO_SUBSETS = List.of("ss", "ms", "msmi");
+
+    private DataLayout() {
+    }
+
+    /** The layout of {@code root}; a folder that fits none, or fits two, is a {@link DataException} naming it. */
+    public static Detected detect(Path root) {
+        if (!Files.isDirectory(root)) {
+            throw new DataException(root, Files.exists(root) ? "a file" : "no such folder",
+                    "the data root folder named by --data");
+        }
+        List<Detected> objects = new ArrayList<>();
+        for (String kind : List.of("s4", "ms3")) {
+            String csv = kind + "_meta_data.csv";
+            String sub = kind.equals("s4") ? "Single-source" : "Multi-sources";
+            if (Files.isRegularFile(root.resolve(csv))) {
+                objects.add(new Detected(kind, null, csv));
+            } else if (Files.isRegularFile(root.resolve(sub).resolve(csv))) {
+                objects.add(new Detected(kind, null, sub + "/" + csv));
+            }
+        }
+        if (objects.size() == 1) {
+            return objects.get(0);
+        }
+        if (objects.size() == 2) {
+            throw ambiguous(root, "both AVSBench-Objects subsets (" + objects.get(0).evidence() + ", "
+                    + objects.get(1).evidence() + ")", "s4 or ms3");
+        }
+        Set<String> subsetFolders = new TreeSet<>();
+        for (String s : VPO_SUBSETS) {
+            if (Files.isRegularFile(root.resolve(s).resolve("metadata.csv"))
+                    || Files.isRegularFile(root.resolve(s.toUpperCase(Locale.ROOT)).resolve("metadata.csv"))) {
+                subsetFolders.add(s);
+            }
+        }
+        if (!subsetFolders.isEmpty()) {
+            return vpo(root, subsetFolders, "VPO subset folders " + subsetFolders);
+        }
+        Path csv = root.resolve("metadata.csv");
+        if (!Files.isRegularFile(csv)) {
+            throw new DataException(root, "none of metadata.csv, s4_meta_data.csv, ms3_meta_data.csv, "
+                    + "Single-source/, Multi-sources/ or ss|ms|msmi/metadata.csv",
+                    "a data root in one of the layouts of docs/datasets.md (avss, s4, ms3, vpo-*, or ./cpm synth's)");
+        }
+        return fromMetadata(root, Metadata.readCsv(csv, List.of()));
+    }
+
+    /** AVSS-pattern roots: VPO by its subset column, ./cpm synth by its preset column, else AVSBench-Semantics. */
+    private static Detected fromMetadata(Path root, List<Map<String, String>> rows) {
+        boolean hasSubset = !rows.isEmpty() && rows.get(0).containsKey("subset");
+        Set<String> labels = new TreeSet<>();
+        Set<String> presets = new TreeSet<>();
+        for (Map<String, String> row : rows) {
+            labels.add(row.getOrDefault(hasSubset ? "subset" : "label", "").toLowerCase(Locale.ROOT));
+            presets.add(row.getOrDefault("preset", ""));
+        }
+        String column = hasSubset ? "subset" : "label";
+        if (!labels.isEmpty() && VPO_SUBSETS.containsAll(labels)) {
+            return vpo(root, labels, "metadata.csv's " + column + " column " + labels);
+        }
+        List<String> synthPresets = RecipeSchema.field("data.preset").choices();
+        if (labels.equals(Set.of("synth")) && presets.size() == 1 && synthPresets.containsAll(presets)) {
+            String preset = presets.iterator().next();
+            return new Detected("synthetic", preset, "metadata.csv written by ./cpm synth (preset " + preset + ")");
+        }
+        return new Detected("avss", null, "metadata.csv" + (Files.isRegularFile(root.resolve("label2idx.json"))
+                ? " and label2idx.json" : ""));
+    }
+
+    private static Detected vpo(Path root, Set<String> subsets, String evidence) {
+        if (subsets.size() > 1) {
+            throw ambiguous(root, evidence, "vpo-" + String.join(", vpo-", subsets));
+        }
+        return new Detected("vpo-" + subsets.iterator().next(), null, evidence);
+    }
+
+    private static DataException ambiguous(Path root, String found, String kinds) {
+        return new DataException(root, found, "one data set; say which with --set data.kind=KIND (" + kinds + ")");
+    }
+}
