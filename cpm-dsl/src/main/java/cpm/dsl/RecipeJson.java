@@ -124,15 +124,16 @@ public final class RecipeJson {
     private static JsonNode readOneValue(String json, String sourceName) {
         try (JsonParser p = MAPPER.createParser(json)) {
             JsonNode root = MAPPER.readTree(p);
+            String rest = tail(json, p.currentLocation().getCharOffset());
             JsonToken extra;
             try {
                 extra = p.nextToken();
             } catch (JsonProcessingException e) {
-                throw trailing(sourceName, e.getLocation(), "text that is not JSON");
+                throw trailing(sourceName, e.getLocation(), "text that is not JSON (" + rest + ")");
             }
             if (extra != null) {
-                throw trailing(sourceName, p.currentTokenLocation(), extra == JsonToken.START_OBJECT
-                        ? "a second JSON object" : "more JSON (" + p.getText() + ")");
+                throw trailing(sourceName, p.currentTokenLocation(), (extra == JsonToken.START_OBJECT
+                        ? "a second JSON object (" : "more JSON (") + rest + ")");
             }
             return root;
         } catch (JsonProcessingException e) {
@@ -141,6 +142,14 @@ public final class RecipeJson {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("reading JSON from a string", e);
         }
+    }
+
+    /** The first few characters after the recipe object, on one line, for the message. */
+    private static String tail(String json, long offset) {
+        String rest = offset < 0 || offset > json.length() ? "" : json.substring((int) offset).strip();
+        int nl = rest.indexOf('\n');
+        String line = (nl < 0 ? rest : rest.substring(0, nl)).strip();
+        return line.length() > 24 ? line.substring(0, 24) + "..." : line;
     }
 
     private static RecipeException trailing(String sourceName, JsonLocation at, String what) {
@@ -157,7 +166,7 @@ public final class RecipeJson {
         String name = null;
         JsonNode n = root.get("name");
         if (n != null) {
-            if (n.isTextual() && !n.asText().isBlank()) {
+            if (n.isTextual()) {
                 name = n.asText();
             } else {
                 problems.add(new RecipeException.Problem("name", shown(n), "a string of " + RecipeNames.EXPECTED));
