@@ -95,7 +95,8 @@ class RecipeJsonTest {
                 error("{\"decoder\": 3}"));
         assertEquals("recipe runs/x/recipe.json: image.backbone: found \"vit\", expected one of resnet18, resnet34, "
                 + "resnet50", error("{\"image\": {\"backbone\": \"vit\"}}"));
-        assertEquals("recipe runs/x/recipe.json: name: found 7, expected a non-empty string", error("{\"name\": 7}"));
+        assertEquals("recipe runs/x/recipe.json: name: found 7, expected a string of " + RecipeNames.EXPECTED,
+                error("{\"name\": 7}"));
     }
 
     @Test
