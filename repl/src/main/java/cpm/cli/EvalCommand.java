@@ -6,6 +6,7 @@ import cpm.train.SessionCheckpoint;
 import cpm.train.loop.RunFolder;
 import cpm.train.TrainingSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -28,6 +29,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--silence", description = "evaluate with silenced audio")
     boolean silence;
 
+    /** Fields of the run's recipe to evaluate differently, e.g. --set eval.maxItems=10 (shapes must still fit). */
+    @Mixin
+    SetOption set;
+
     @Override
     public Integer call() {
         if (!java.util.List.of("train", "val", "test").contains(split)) {
@@ -35,7 +40,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         Path ck = Cli.latestCheckpoint(run);
         Checkpoint c = Checkpoint.read(ck);
-        Recipe r = SessionCheckpoint.recipeOf(c, ck);
+        Recipe r = set.applyTo(SessionCheckpoint.recipeOf(c, ck));
         if (data != null) {
             r = Cli.withData(r, data);
         }

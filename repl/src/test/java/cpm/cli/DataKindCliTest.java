@@ -63,6 +63,14 @@ class DataKindCliTest {
         assertEquals(0, eval.code(), eval.err());
         assertEquals(score(train.out()), score(eval.out()), "the same checkpoint on the same data scores the same");
 
+        // --set changes how the run is evaluated, not the run's recipe
+        CliFixtures.Result one = CliFixtures.cpm("eval", "--run", run.toString(), "--set", "eval.maxItems=1");
+        assertEquals(0, one.code(), one.err());
+        assertTrue(eval.out().contains("2 images") && one.out().contains("1 images"), eval.out() + one.out());
+        CliFixtures.Result bad = CliFixtures.cpm("eval", "--run", run.toString(), "--set", "eval.maxItem=1");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--set eval.maxItem: found an unknown field"), bad.err());
+
         // eval reads that folder: without it, it names the folder instead of evaluating something else
         Files.move(data, tmp.resolve("moved"));
         CliFixtures.Result gone = CliFixtures.cpm("eval", "--run", run.toString());
