@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import cpm.data.BatchLoader;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class Targets {
     }
 
     /**
-     * @param labels (B,H,W) int64 class indices in [0, numClasses)
+     * @param labels (B,H,W) int64 class indices in [0, numClasses), or {@link BatchLoader#IGNORE} where padded
      * @param maskH  height of the target masks (the prediction's mask resolution)
      * @param maskW  width of the target masks
      */
@@ -54,6 +55,9 @@ public final class Targets {
             int count = 0;
             for (int p = b * per, end = p + per; p < end; p++) {
                 long c = flat[p];
+                if (c == BatchLoader.IGNORE) {
+                    continue; // padding (data.resize pad): in no target mask
+                }
                 if (c < 0 || c >= numClasses) {
                     throw new IllegalArgumentException("labels: found class " + c + " in image " + b
                             + ", expected 0.." + (numClasses - 1) + " (data.classes has " + numClasses + " classes)");
