@@ -30,7 +30,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", defaultValue = "latest", paramLabel = "WHICH", description = "latest, best (the "
             + "best val mIoU of a run trained with eval.valInterval; scores go to eval-SPLIT-best.csv) or a step "
-            + "number (default: ${DEFAULT-VALUE})")
+            + "number N (eval-SPLIT-step-N.csv) (default: ${DEFAULT-VALUE})")
     String checkpoint;
 
     @Override
@@ -47,7 +47,8 @@ final class EvalCommand implements Callable<Integer> {
         try (TrainingSession s = new TrainingSession(r)) {
             SessionCheckpoint.restore(s, c, ck);
             TrainingSession.EvalResult e = s.evaluate(split, r.eval().maxItems(), silence);
-            new RunFolder(run).writeEval(e, checkpoint.equals("latest") ? "" : checkpoint);
+            new RunFolder(run).writeEval(e, checkpoint.equals("latest") ? ""
+                    : checkpoint.equals("best") ? "best" : "step-" + checkpoint);
             Cli.out().printf(Locale.ROOT, "%s mIoU %.4f  F-beta %.4f  (%s protocol, %d images, step %d)%n", split,
                     e.miou(), e.fbeta(), e.protocol(), e.images(), s.stepsDone());
             for (var cs : e.perClass()) {
