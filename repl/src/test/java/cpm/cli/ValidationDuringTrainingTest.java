@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * eval.valInterval (docs/reliability-19-valres.md): {@code ./cpm train} scores the val split every K steps into
  * val.csv, keeps the state of the best val mIoU in checkpoints/best.ckpt, {@code ./cpm eval --checkpoint best}
- * evaluates it, and a run stopped and resumed between validations logs the same scores and keeps the same best.
+ * evaluates it, a run stopped and resumed between validations logs the same scores and keeps the same best, and
+ * validating leaves training as it was.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ValidationDuringTrainingTest {
@@ -84,6 +85,14 @@ class ValidationDuringTrainingTest {
             assertEquals(List.of(2L), resumed.val().rows().stream().map(ValScores.Row::step).toList());
             resumed.train(6, false);
         }
+        // validating does not change training: without it, step 6 has the same weights, moments and mixtures
+        Path c = tmp.resolve("c");
+        try (TrainRun plain = TrainRun.create(same.with("eval.valInterval", 0), c, QUIET)) {
+            plain.train(6, false);
+        }
+        assertTensorsEqual(Checkpoint.read(run.checkpoint(6)), Checkpoint.read(new RunFolder(c).checkpoint(6)));
+        assertFalse(Files.exists(new RunFolder(c).valFile()));
+
         RunFolder runB = new RunFolder(b);
         assertEquals(Files.readString(run.valFile()), Files.readString(runB.valFile()), "val.csv after resume");
         Checkpoint bestB = Checkpoint.read(runB.bestCheckpoint());
