@@ -82,8 +82,8 @@ public final class TrainRun implements AutoCloseable {
             throw e;
         }
         log.println("resumed " + dir + " at step " + s.stepsDone() + " from " + ck.getFileName());
-        if (!val.rows().isEmpty()) {
-            folder.writeVal(val); // the rows of steps after the checkpoint are validated again
+        if (!val.rows().isEmpty() || java.nio.file.Files.exists(folder.valFile())) {
+            folder.writeVal(val); // without the rows of steps after the checkpoint: they are validated again
         }
         return new TrainRun(folder, s, h, val, log);
     }
