@@ -53,15 +53,17 @@ public final class Images {
         return fit == Fit.PAD ? pad(r, c, s[0], s[1], side, side, fill) : centreCrop(r, c, s[0], s[1], side, side);
     }
 
-    /** A label map resized to {@link #fitSize} (nearest) and then padded with {@code fill} or cropped to side x side. */
+    /** A label map resized to {@link #fitSize} (nearest), then padded with {@code fill} or cropped to the square. */
     public static int[] fitLabel(int[] label, int h, int w, int side, Fit fit, int fill) {
         int[] s = fitSize(h, w, side, fit);
         int[] r = resizeNearest(label, h, w, s[0], s[1]);
         return fit == Fit.PAD ? pad(r, s[0], s[1], side, side, fill) : centreCrop(r, s[0], s[1], side, side);
     }
 
-    /** A CHW image centred on an (oh, ow) canvas whose channel k is fill[k]; the extra pixel of an odd margin goes
-     *  to the bottom or right. */
+    /**
+     * A CHW image centred on an (oh, ow) canvas whose channel k is fill[k]; the extra pixel of an odd margin goes
+     * to the bottom or right.
+     */
     public static float[] pad(float[] src, int c, int h, int w, int oh, int ow, float[] fill) {
         if (h == oh && w == ow) {
             return src;
@@ -77,8 +79,8 @@ public final class Images {
         return out;
     }
 
-    /** A label map centred on an (oh, ow) canvas of {@code fill}, placed as {@link #pad(float[], int, int, int, int,
-     *  int, float[])} places images. */
+    /** A label map centred on an (oh, ow) canvas of {@code fill}, where {@link #pad(float[], int, int, int, int,
+     * int, float[])} places images. */
     public static int[] pad(int[] src, int h, int w, int oh, int ow, int fill) {
         if (h == oh && w == ow) {
             return src;
