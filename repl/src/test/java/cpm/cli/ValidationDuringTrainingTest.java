@@ -39,7 +39,7 @@ class ValidationDuringTrainingTest {
 
     @Test
     void valScoresEveryKStepsBestCheckpointAndResume() throws Exception {
-        Recipe r = CliFixtures.quick(6).with(Map.of("eval.valInterval", 2, "run.checkpointInterval", 2));
+        Recipe r = CliFixtures.quick(4).with(Map.of("eval.valInterval", 2, "run.checkpointInterval", 2));
         Path json = CliFixtures.writeRecipe(tmp.resolve("quick.json"), r);
         Path a = tmp.resolve("a");
         CliFixtures.Result train = CliFixtures.cpm("train", json.toString(), "--out", a.toString(), "--no-progress",
@@ -48,9 +48,9 @@ class ValidationDuringTrainingTest {
         assertTrue(train.err().contains("step 2: val mIoU"), train.err());
         RunFolder run = new RunFolder(a);
 
-        // val.csv: steps 2, 4, 6; the best is the highest mIoU (the earliest on ties)
+        // val.csv: steps 2, 4; the best is the highest mIoU (the earliest on ties)
         List<String[]> rows = Files.readAllLines(run.valFile()).stream().skip(1).map(l -> l.split(",")).toList();
-        assertEquals(List.of("2", "4", "6"), rows.stream().map(x -> x[0]).toList());
+        assertEquals(List.of("2", "4"), rows.stream().map(x -> x[0]).toList());
         int bestRow = 0;
         for (int i = 1; i < rows.size(); i++) {
             if (Double.parseDouble(rows.get(i)[1]) > Double.parseDouble(rows.get(bestRow)[1])) {
@@ -64,7 +64,7 @@ class ValidationDuringTrainingTest {
         Checkpoint best = Checkpoint.read(run.bestCheckpoint());
         assertEquals(Long.toString(bestStep), best.meta().get("step"));
         assertTensorsEqual(Checkpoint.read(run.checkpoint(bestStep)), best);
-        assertEquals(run.checkpoint(6), run.latestCheckpoint(), "best.ckpt is not taken for the latest checkpoint");
+        assertEquals(run.checkpoint(4), run.latestCheckpoint(), "best.ckpt is not taken for the latest checkpoint");
 
         // ./cpm eval --checkpoint best evaluates that step, next to (not over) the final scores
         String finalScores = Files.readString(run.evalFile("test", false));
@@ -83,14 +83,14 @@ class ValidationDuringTrainingTest {
         try (TrainRun resumed = TrainRun.resume(b, QUIET)) {
             assertEquals(3, resumed.session().stepsDone());
             assertEquals(List.of(2L), resumed.val().rows().stream().map(ValScores.Row::step).toList());
-            resumed.train(6, false);
+            resumed.train(4, false);
         }
-        // validating does not change training: without it, step 6 has the same weights, moments and mixtures
+        // validating does not change training: without it, step 4 has the same weights, moments and mixtures
         Path c = tmp.resolve("c");
         try (TrainRun plain = TrainRun.create(same.with("eval.valInterval", 0), c, QUIET)) {
-            plain.train(6, false);
+            plain.train(4, false);
         }
-        assertTensorsEqual(Checkpoint.read(run.checkpoint(6)), Checkpoint.read(new RunFolder(c).checkpoint(6)));
+        assertTensorsEqual(Checkpoint.read(run.checkpoint(4)), Checkpoint.read(new RunFolder(c).checkpoint(4)));
         assertFalse(Files.exists(new RunFolder(c).valFile()));
 
         RunFolder runB = new RunFolder(b);
