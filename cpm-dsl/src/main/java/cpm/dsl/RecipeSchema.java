@@ -127,6 +127,7 @@ public final class RecipeSchema {
         integer("data.testItems", 100, 1, 10_000_000, "synthetic test clips");
         bool("data.augment", true, "random resized crop and horizontal flip (Sec. 4.3)");
         dbl("data.cropScale", 0.5, 0.05, 1.0, "smallest area fraction of the random resized crop");
+        choice("data.resize", "squash", "frames to image.size squares: squash (stretched), pad (whole frame, padded with the mean, pad labels ignored) or crop (shorter side fits, centre crop; training crops anywhere)", "squash", "pad", "crop");
         list("data.classes", List.of(), "class names, background first (empty: from the data set)");
 
         // optimiser and schedule
@@ -145,6 +146,7 @@ public final class RecipeSchema {
         dbl("eval.betaSquared", 0.3, 1e-6, 100.0, "beta^2 of the F-measure");
         integer("eval.interval", 0, 0, 100_000_000, "steps between evaluations during training (0: only at the end)");
         integer("eval.maxItems", 0, 0, 100_000_000, "evaluate at most this many test clips (0: all)");
+        integer("eval.valInterval", 0, 0, 100_000_000, "steps between evaluations on the val split during training, keeping the best by val mIoU in checkpoints/best.ckpt (0: off)");
 
         // run
         integer("run.seed", 42, 0, Integer.MAX_VALUE, "seed of every random choice");

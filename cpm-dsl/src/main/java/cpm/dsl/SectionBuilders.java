@@ -270,6 +270,8 @@ public final class SectionBuilders {
         public Data testItems(int v) { return put("testItems", v); }
         public Data augment(boolean v) { return put("augment", v); }
         public Data cropScale(double v) { return put("cropScale", v); }
+        /** squash, pad or crop: how frames become image.size squares. */
+        public Data resize(String v) { return put("resize", v); }
         /** Class names, background first. */
         public Data classes(String... names) { return put("classes", List.of(names)); }
         public Data classes(List<String> names) { return put("classes", names); }
@@ -314,6 +316,8 @@ public final class SectionBuilders {
         public Eval betaSquared(double v) { return put("betaSquared", v); }
         public Eval interval(int v) { return put("interval", v); }
         public Eval maxItems(int v) { return put("maxItems", v); }
+        /** Evaluate on val every v steps and keep the best checkpoint by val mIoU (0: off). */
+        public Eval valInterval(int v) { return put("valInterval", v); }
     }
 
     /** {@code run.*}. */

@@ -135,11 +135,12 @@ public final class Sections {
 
     /** {@code data.*}: which data set, where, and how it is sampled. */
     public record Data(String kind, String preset, String path, int framesPerClip, int trainItems, int testItems,
-                       boolean augment, double cropScale, List<String> classes) {
+                       boolean augment, double cropScale, String resize, List<String> classes) {
         static Data of(Recipe r) {
             return new Data(r.getString("data.kind"), r.getString("data.preset"), r.getString("data.path"),
                     r.getInt("data.framesPerClip"), r.getInt("data.trainItems"), r.getInt("data.testItems"),
-                    r.getBool("data.augment"), r.getDouble("data.cropScale"), r.getList("data.classes"));
+                    r.getBool("data.augment"), r.getDouble("data.cropScale"), r.getString("data.resize"),
+                    r.getList("data.classes"));
         }
 
         /** True for the built-in synthetic benchmark. */
@@ -160,10 +161,10 @@ public final class Sections {
     }
 
     /** {@code eval.*}: the evaluation protocol (spec/data.md) and its schedule. */
-    public record Eval(String protocol, double betaSquared, int interval, int maxItems) {
+    public record Eval(String protocol, double betaSquared, int interval, int maxItems, int valInterval) {
         static Eval of(Recipe r) {
             return new Eval(r.getString("eval.protocol"), r.getDouble("eval.betaSquared"), r.getInt("eval.interval"),
-                    r.getInt("eval.maxItems"));
+                    r.getInt("eval.maxItems"), r.getInt("eval.valInterval"));
         }
 
         /** True for the per-image protocol of AVSBench-Objects. */

@@ -24,6 +24,8 @@ public final class BatchLoader implements AutoCloseable {
     /** ImageNet channel means and deviations the images are normalised with (Pictures undoes it). */
     public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
     public static final float[] STD = {0.229f, 0.224f, 0.225f};
+    /** The label of padded pixels (data.resize pad): no class, no target mask, not scored. */
+    public static final int IGNORE = 255;
     private static final int QUEUE = 3;
 
     private final AvsDataset data;
@@ -35,6 +37,7 @@ public final class BatchLoader implements AutoCloseable {
     private final boolean augment;
     private final boolean original;
     private final double cropScale;
+    private final Images.Fit fit;
     private final int numClasses;
     private final int samples;
     private final int channels;
@@ -65,6 +68,7 @@ public final class BatchLoader implements AutoCloseable {
         this.batchSize = !train && original ? 1 : r.optim().batchSize();
         this.augment = train && r.data().augment();
         this.cropScale = r.data().cropScale();
+        this.fit = Images.Fit.of(r.data().resize());
         this.numClasses = data.classes().size();
         this.samples = (int) Math.round(r.audio().sampleRate() * r.audio().secondsPerFrame());
         this.channels = data.channels();
@@ -224,7 +228,16 @@ public final class BatchLoader implements AutoCloseable {
             int sh = s.height(), sw = s.width();
             int oh = !train && original ? sh : imageSize, ow = !train && original ? sw : imageSize;
             if (augment) {
-                double area = sh * (double) sw * (cropScale + (1 - cropScale) * rng.nextDouble());
+                if (fit == Images.Fit.PAD) { // crops of the padded square, as evaluation sees the frame
+                    int side = Math.max(sh, sw);
+                    rgb = Images.pad(rgb, 3, sh, sw, side, side, MEAN);
+                    lab = Images.pad(lab, sh, sw, side, side, IGNORE);
+                    sh = side;
+                    sw = side;
+                }
+                // crop: areas of the inscribed square, so crops keep the aspect ratio yet come from the whole frame
+                double whole = fit == Images.Fit.CROP ? Math.pow(Math.min(sh, sw), 2) : sh * (double) sw;
+                double area = whole * (cropScale + (1 - cropScale) * rng.nextDouble());
                 double ratio = Math.exp(Math.log(3.0 / 4) + (Math.log(4.0 / 3) - Math.log(3.0 / 4)) * rng.nextDouble());
                 double cw = Math.min(sw, Math.sqrt(area * ratio)), ch = Math.min(sh, Math.sqrt(area / ratio));
                 double x0 = (sw - cw) * rng.nextDouble(), y0 = (sh - ch) * rng.nextDouble();
@@ -238,9 +251,12 @@ public final class BatchLoader implements AutoCloseable {
                     System.arraycopy(audio, 0, sw2, m, m);
                     audio = sw2;
                 }
-            } else {
+            } else if (!train && original) {
                 rgb = Images.resizeBilinear(rgb, 3, sh, sw, oh, ow);
                 lab = Images.resizeNearest(lab, sh, sw, oh, ow);
+            } else {
+                rgb = Images.fitImage(rgb, 3, sh, sw, imageSize, fit, MEAN);
+                lab = Images.fitLabel(lab, sh, sw, imageSize, fit, IGNORE);
             }
             if (images == null) {
                 h = oh;

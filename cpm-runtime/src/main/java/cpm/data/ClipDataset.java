@@ -9,8 +9,10 @@ import java.util.List;
 
 /**
  * A data set on disk as a list of clips (frame images, label maps, one WAV each), indexed by labelled frame
- * (clip-major). Frames are resized to image.size (bilinear image, nearest label) unless
- * image.originalResolution; audio is resampled to audio.sampleRate and cut into per-frame windows.
+ * (clip-major). Frames are resized for image.size (bilinear image, nearest label) unless
+ * image.originalResolution: to the square itself (data.resize squash) or, keeping the aspect ratio, to the size
+ * {@link Images#fitSize} gives, which the {@link BatchLoader} then pads or crops to the square. Audio is resampled
+ * to audio.sampleRate and cut into per-frame windows.
  */
 abstract class ClipDataset implements AvsDataset {
 
@@ -26,6 +28,7 @@ abstract class ClipDataset implements AvsDataset {
     private final int samplesPerFrame;
     private final int imageSize;
     private final boolean original;
+    private final Images.Fit fit;
     final List<Clip> clips;
     private final int[] itemClip;
     private final int[] itemFrame;
@@ -43,6 +46,7 @@ abstract class ClipDataset implements AvsDataset {
         this.samplesPerFrame = (int) Math.round(sampleRate * r.audio().secondsPerFrame());
         this.imageSize = r.image().size();
         this.original = r.image().originalResolution();
+        this.fit = Images.Fit.of(r.data().resize());
         List<int[]> items = new ArrayList<>();
         for (int c = 0; c < clips.size(); c++) {
             List<Path> labels = clips.get(c).labels();
@@ -102,10 +106,11 @@ abstract class ClipDataset implements AvsDataset {
         boolean[] tags = tagsOf(label);
         tagCache[index] = tags;
         if (!original) {
-            rgb = Images.resizeBilinear(rgb, 3, h, w, imageSize, imageSize);
-            label = Images.resizeNearest(label, h, w, imageSize, imageSize);
-            h = imageSize;
-            w = imageSize;
+            int[] size = Images.fitSize(h, w, imageSize, fit);
+            rgb = Images.resizeBilinear(rgb, 3, h, w, size[0], size[1]);
+            label = Images.resizeNearest(label, h, w, size[0], size[1]);
+            h = size[0];
+            w = size[1];
         }
         return new Sample(clip.uid(), f, h, w, rgb, label, audio(index), channels, sampleRate, tags);
     }

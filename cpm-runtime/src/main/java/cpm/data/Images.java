@@ -7,10 +7,112 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
-/** Image decoding (PNG, JPEG), conversion to CHW floats, resizing (bilinear image, nearest label). */
+/**
+ * Image decoding (PNG, JPEG), conversion to CHW floats, resizing (bilinear image, nearest label) and the three
+ * ways a frame becomes a square ({@link Fit}, data.resize).
+ */
 public final class Images {
 
     private Images() {
+    }
+
+    /**
+     * How a frame of any shape becomes a side x side square (data.resize): SQUASH stretches it; PAD scales its longer
+     * side to the square's and centres it on a padded canvas; CROP scales its shorter side to the square's and keeps
+     * the centre. PAD and CROP keep the aspect ratio.
+     */
+    public enum Fit {
+        SQUASH, PAD, CROP;
+
+        /** The fit a data.resize value names (the schema allows only these three). */
+        public static Fit of(String resize) {
+            return valueOf(resize.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /**
+     * The (height, width) a h x w frame is resized to before {@code fit} pads or crops it to a side x side square:
+     * side x side for SQUASH, the longer side = side for PAD, the shorter side = side for CROP (aspect ratio kept,
+     * rounded to whole pixels).
+     */
+    public static int[] fitSize(int h, int w, int side, Fit fit) {
+        if (fit == Fit.SQUASH || h == w) {
+            return new int[]{side, side};
+        }
+        boolean tall = h > w;
+        int longer = Math.max(h, w), shorter = Math.min(h, w);
+        int other = fit == Fit.PAD ? Math.max(1, (int) Math.round((double) shorter * side / longer))
+                : Math.max(side, (int) Math.round((double) longer * side / shorter));
+        return tall == (fit == Fit.PAD) ? new int[]{side, other} : new int[]{other, side};
+    }
+
+    /** A CHW image resized to {@link #fitSize} and then padded (channel k with fill[k]) or cropped to side x side. */
+    public static float[] fitImage(float[] rgb, int c, int h, int w, int side, Fit fit, float[] fill) {
+        int[] s = fitSize(h, w, side, fit);
+        float[] r = resizeBilinear(rgb, c, h, w, s[0], s[1]);
+        return fit == Fit.PAD ? pad(r, c, s[0], s[1], side, side, fill) : centreCrop(r, c, s[0], s[1], side, side);
+    }
+
+    /** A label map resized to {@link #fitSize} (nearest), then padded with {@code fill} or cropped to the square. */
+    public static int[] fitLabel(int[] label, int h, int w, int side, Fit fit, int fill) {
+        int[] s = fitSize(h, w, side, fit);
+        int[] r = resizeNearest(label, h, w, s[0], s[1]);
+        return fit == Fit.PAD ? pad(r, s[0], s[1], side, side, fill) : centreCrop(r, s[0], s[1], side, side);
+    }
+
+    /**
+     * A CHW image centred on an (oh, ow) canvas whose channel k is fill[k]; the extra pixel of an odd margin goes
+     * to the bottom or right.
+     */
+    public static float[] pad(float[] src, int c, int h, int w, int oh, int ow, float[] fill) {
+        if (h == oh && w == ow) {
+            return src;
+        }
+        int top = (oh - h) / 2, left = (ow - w) / 2;
+        float[] out = new float[c * oh * ow];
+        for (int k = 0; k < c; k++) {
+            java.util.Arrays.fill(out, k * oh * ow, (k + 1) * oh * ow, fill[k]);
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(src, (k * h + y) * w, out, k * oh * ow + (top + y) * ow + left, w);
+            }
+        }
+        return out;
+    }
+
+    /** A label map centred on an (oh, ow) canvas of {@code fill}, where {@link #pad(float[], int, int, int, int,
+     * int, float[])} places images. */
+    public static int[] pad(int[] src, int h, int w, int oh, int ow, int fill) {
+        if (h == oh && w == ow) {
+            return src;
+        }
+        int top = (oh - h) / 2, left = (ow - w) / 2;
+        int[] out = new int[oh * ow];
+        java.util.Arrays.fill(out, fill);
+        for (int y = 0; y < h; y++) {
+            System.arraycopy(src, y * w, out, (top + y) * ow + left, w);
+        }
+        return out;
+    }
+
+    /** The centred (oh, ow) part of a label map. */
+    static int[] centreCrop(int[] src, int h, int w, int oh, int ow) {
+        return h == oh && w == ow ? src : java.util.stream.IntStream.range(0, oh * ow)
+                .map(i -> src[((h - oh) / 2 + i / ow) * w + (w - ow) / 2 + i % ow]).toArray();
+    }
+
+    /** The centred (oh, ow) part of a CHW image (pixels copied, not resampled). */
+    static float[] centreCrop(float[] src, int c, int h, int w, int oh, int ow) {
+        if (h == oh && w == ow) {
+            return src;
+        }
+        int top = (h - oh) / 2, left = (w - ow) / 2;
+        float[] out = new float[c * oh * ow];
+        for (int k = 0; k < c; k++) {
+            for (int y = 0; y < oh; y++) {
+                System.arraycopy(src, (k * h + top + y) * w + left, out, (k * oh + y) * ow, ow);
+            }
+        }
+        return out;
     }
 
     /** Decodes a PNG or JPEG file; an unreadable file is a {@link DataException}. */

@@ -1,9 +1,12 @@
 package cpm.train;
 
 import cpm.data.AvsDataset;
+import cpm.data.BatchLoader;
 import cpm.data.Datasets;
 import cpm.diag.CoverageScore;
 import cpm.eval.SegmentationMetrics;
+
+import java.util.Arrays;
 
 /**
  * Evaluates a session's model on a split under the recipe's protocol (spec/data.md): the paper's merge of
@@ -37,12 +40,16 @@ final class Evaluator {
                 int[] p = new int[hw];
                 int[] g = new int[hw];
                 float[] f = new float[hw];
+                int n = 0; // padded pixels (data.resize pad) are left out: only the frame is scored
                 for (int i = 0; i < hw; i++) {
-                    p[i] = (int) pred[b * hw + i];
-                    g[i] = (int) gt[b * hw + i];
-                    f[i] = fg[b * hw + i];
+                    if (gt[b * hw + i] != BatchLoader.IGNORE) {
+                        p[n] = (int) pred[b * hw + i];
+                        g[n] = (int) gt[b * hw + i];
+                        f[n++] = fg[b * hw + i];
+                    }
                 }
-                metrics.add(p, f, g, h, w);
+                metrics.add(n == hw ? p : Arrays.copyOf(p, n), n == hw ? f : Arrays.copyOf(f, n),
+                        n == hw ? g : Arrays.copyOf(g, n), n == hw ? h : 1, n == hw ? w : n);
             }
         });
         return new TrainingSession.EvalResult(split, recipe.eval().protocol(), metrics.miou(),

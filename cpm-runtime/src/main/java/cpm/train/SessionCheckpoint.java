@@ -22,6 +22,11 @@ public final class SessionCheckpoint {
     }
 
     public static void save(TrainingSession s, History history, Path file) {
+        save(s, history, Map.of(), file);
+    }
+
+    /** Saves with more metadata entries, such as the val scores of the training loop. */
+    public static void save(TrainingSession s, History history, Map<String, String> extraMeta, Path file) {
         Map<String, Checkpoint.Tensor> tensors = new LinkedHashMap<>();
         s.weights().entries().forEach((k, e) -> tensors.put("w/" + k, tensor(e.array())));
         s.optimiser().state().forEach((k, a) -> tensors.put("adam/" + k, tensor(a)));
@@ -36,6 +41,7 @@ public final class SessionCheckpoint {
         meta.put("history", history.toCsv());
         meta.put("stsWindow", s.stability().toText());
         meta.put("classes", String.join("\n", s.classes()));
+        meta.putAll(extraMeta);
         new Checkpoint(meta, tensors).write(file);
     }
 

@@ -37,6 +37,8 @@ public final class SetCriterion {
 
     /** Target index of a prediction that takes no part in the loss. */
     public static final int IGNORE = -2;
+    /** The mask logit padded pixels are given: sigmoid ~ 1e-13, so focal and dice terms there are ~0. */
+    static final float PADDED_LOGIT = -30f;
 
     public SetCriterion(Recipe r, int numClasses, long seed) {
         this.numClasses = numClasses;
@@ -189,16 +191,24 @@ public final class SetCriterion {
         } else {
             long[] predIdx = new long[matched];
             long[] tgtIdx = new long[matched];
+            long[] imgIdx = new long[matched];
             for (int b = 0, j = 0; b < batch; b++) {
                 for (int q = 0; q < n; q++) {
                     if (targetOf[b][q] >= 0) {
                         predIdx[j] = (long) b * n + q;
+                        imgIdx[j] = b % tb0;
                         tgtIdx[j++] = t.offset(b % tb0) + targetOf[b][q];
                     }
                 }
             }
             NDArray pred = maskLogits.reshape((long) batch * n, ms.get(2), ms.get(3))
                     .get(maskLogits.getManager().create(predIdx));
+            if (t.valid() != null) {
+                // padded pixels (data.resize pad): a certain "off" without gradient, so that they add no loss and
+                // are never picked as uncertain points
+                NDArray v = t.valid().get(maskLogits.getManager().create(imgIdx));
+                pred = pred.mul(v).add(v.neg().add(1f).mul(Scalars.of(PADDED_LOGIT)));
+            }
             NDArray tgt = t.allMasks().get(maskLogits.getManager().create(tgtIdx));
             NDArray[] pt;
             if (points == 0) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import cpm.data.BatchLoader;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,11 +22,13 @@ public final class Targets {
     private final int[][] classes;
     private final int[] offsets;
     private final NDArray allMasks;
+    private final NDArray valid;
 
-    private Targets(int numClasses, int[][] classes, NDArray allMasks) {
+    private Targets(int numClasses, int[][] classes, NDArray allMasks, NDArray valid) {
         this.numClasses = numClasses;
         this.classes = classes;
         this.allMasks = allMasks;
+        this.valid = valid;
         this.offsets = new int[classes.length + 1];
         for (int b = 0; b < classes.length; b++) {
             offsets[b + 1] = offsets[b] + classes[b].length;
@@ -33,7 +36,7 @@ public final class Targets {
     }
 
     /**
-     * @param labels (B,H,W) int64 class indices in [0, numClasses)
+     * @param labels (B,H,W) int64 class indices in [0, numClasses), or {@link BatchLoader#IGNORE} where padded
      * @param maskH  height of the target masks (the prediction's mask resolution)
      * @param maskW  width of the target masks
      */
@@ -49,11 +52,16 @@ public final class Targets {
         long[] flat = labels.toType(DataType.INT64, false).toLongArray();
         int per = (int) (h * w);
         int[][] classes = new int[batch][];
+        boolean padded = false;
         for (int b = 0; b < batch; b++) {
             boolean[] present = new boolean[numClasses];
             int count = 0;
             for (int p = b * per, end = p + per; p < end; p++) {
                 long c = flat[p];
+                if (c == BatchLoader.IGNORE) {
+                    padded = true; // padding (data.resize pad): in no target mask
+                    continue;
+                }
                 if (c < 0 || c >= numClasses) {
                     throw new IllegalArgumentException("labels: found class " + c + " in image " + b
                             + ", expected 0.." + (numClasses - 1) + " (data.classes has " + numClasses + " classes)");
@@ -91,7 +99,13 @@ public final class Targets {
         NDArray all = parts.isEmpty()
                 ? labels.getManager().zeros(new Shape(0, maskH, maskW))
                 : parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 0);
-        return new Targets(numClasses, classes, all);
+        NDArray valid = padded ? resized.neq(BatchLoader.IGNORE).toType(DataType.FLOAT32, false) : null;
+        return new Targets(numClasses, classes, all, valid);
+    }
+
+    /** (B, maskH, maskW) 1 where a pixel is labelled, 0 where padded; null when no pixel of the batch is padded. */
+    public NDArray valid() {
+        return valid;
     }
 
     public int batchSize() {

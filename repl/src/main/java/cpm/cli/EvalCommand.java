@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code ./cpm eval --run DIR [--data PATH] [--split test]}. */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a run's last checkpoint.")
+/** {@code ./cpm eval --run DIR [--data PATH] [--split test] [--checkpoint latest|best|STEP]}. */
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a run's last (or best) checkpoint.")
 final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "run folder written by train")
@@ -33,12 +33,17 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     SetOption set;
 
+    @Option(names = "--checkpoint", defaultValue = "latest", paramLabel = "WHICH", description = "latest, best (the "
+            + "best val mIoU of a run trained with eval.valInterval; scores go to eval-SPLIT-best.csv) or a step "
+            + "number N (eval-SPLIT-step-N.csv) (default: ${DEFAULT-VALUE})")
+    String checkpoint;
+
     @Override
     public Integer call() {
         if (!java.util.List.of("train", "val", "test").contains(split)) {
             throw new Main.BadInput("--split: found \"" + split + "\", expected train, val or test");
         }
-        Path ck = Cli.latestCheckpoint(run);
+        Path ck = Cli.checkpoint(run, checkpoint);
         Checkpoint c = Checkpoint.read(ck);
         Recipe r = set.applyTo(SessionCheckpoint.recipeOf(c, ck));
         if (data != null) {
@@ -47,7 +52,8 @@ final class EvalCommand implements Callable<Integer> {
         try (TrainingSession s = new TrainingSession(r)) {
             SessionCheckpoint.restore(s, c, ck);
             TrainingSession.EvalResult e = s.evaluate(split, r.eval().maxItems(), silence);
-            new RunFolder(run).writeEval(e);
+            new RunFolder(run).writeEval(e, checkpoint.equals("latest") ? ""
+                    : checkpoint.equals("best") ? "best" : "step-" + checkpoint);
             Cli.out().printf(Locale.ROOT, "%s mIoU %.4f  F-beta %.4f  (%s protocol, %d images, step %d)%n", split,
                     e.miou(), e.fbeta(), e.protocol(), e.images(), s.stepsDone());
             for (var cs : e.perClass()) {

@@ -27,8 +27,11 @@ import java.util.stream.Stream;
  * RUN/history.csv                       one row per logged step ({@link History})
  * RUN/eval-SPLIT[-silenced].csv         the scores of an evaluation
  * RUN/eval-SPLIT[-silenced]-per-class.csv
+ * RUN/eval-SPLIT-best[-silenced][-per-class].csv   the same for checkpoints/best.ckpt ({@code eval --checkpoint best})
+ * RUN/val.csv                           the val scores during training (eval.valInterval, {@link ValScores})
  * RUN/nonfinite-report.json             written when a step gave a non-finite loss
  * RUN/checkpoints/step-NNNNNNNN.ckpt    exact checkpoints
+ * RUN/checkpoints/best.ckpt             the checkpoint of the best val mIoU (not a step-N file: never pruned)
  * RUN/pictures/                         overlays, ACP masks, curves.png, the REPL's :show and :probe pictures
  * </pre>
  */
@@ -87,6 +90,20 @@ public final class RunFolder {
         return checkpoints().resolve(String.format(Locale.ROOT, "step-%08d.ckpt", step));
     }
 
+    /** The exact checkpoint of the step with the best val mIoU so far (eval.valInterval). */
+    public Path bestCheckpoint() {
+        return checkpoints().resolve("best.ckpt");
+    }
+
+    /** The val scores written during training. */
+    public Path valFile() {
+        return dir.resolve("val.csv");
+    }
+
+    public void writeVal(ValScores scores) {
+        AtomicFiles.writeString(valFile(), scores.toCsv());
+    }
+
     /** The step a checkpoint file name holds, or -1 for another file. */
     public static long checkpointStep(Path file) {
         Matcher m = CHECKPOINT.matcher(file.getFileName().toString());
@@ -95,12 +112,25 @@ public final class RunFolder {
 
     /** eval-SPLIT.csv or eval-SPLIT-silenced.csv. */
     public Path evalFile(String split, boolean silenced) {
-        return dir.resolve("eval-" + split + (silenced ? "-silenced" : "") + ".csv");
+        return evalFile(split, "", silenced);
+    }
+
+    /** eval-SPLIT[-TAG][-silenced].csv: TAG names the checkpoint when it is not the latest ("best"). */
+    public Path evalFile(String split, String tag, boolean silenced) {
+        return dir.resolve(evalStem(split, tag, silenced) + ".csv");
     }
 
     /** eval-SPLIT[-silenced]-per-class.csv. */
     public Path evalPerClassFile(String split, boolean silenced) {
-        return dir.resolve("eval-" + split + (silenced ? "-silenced" : "") + "-per-class.csv");
+        return evalPerClassFile(split, "", silenced);
+    }
+
+    public Path evalPerClassFile(String split, String tag, boolean silenced) {
+        return dir.resolve(evalStem(split, tag, silenced) + "-per-class.csv");
+    }
+
+    private static String evalStem(String split, String tag, boolean silenced) {
+        return "eval-" + split + (tag.isEmpty() ? "" : "-" + tag) + (silenced ? "-silenced" : "");
     }
 
     /** The newest complete checkpoint file, or null. */
@@ -131,17 +161,22 @@ public final class RunFolder {
 
     /** Writes eval-SPLIT.csv and eval-SPLIT-per-class.csv (with -silenced for silenced audio). */
     public void writeEval(TrainingSession.EvalResult e) {
+        writeEval(e, "");
+    }
+
+    /** Writes the scores of a checkpoint other than the latest: eval-SPLIT-TAG[-silenced][-per-class].csv. */
+    public void writeEval(TrainingSession.EvalResult e, String tag) {
         String s = e.split();
         StringBuilder sb = new StringBuilder("split,protocol,miou,fbeta,images,coverage,silenced\n");
         sb.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%d,%s,%s%n", s, e.protocol(), e.miou(), e.fbeta(),
                 e.images(), Double.isNaN(e.coverage()) ? "" : String.format(Locale.ROOT, "%.6f", e.coverage()),
                 e.silenced()));
-        AtomicFiles.writeString(evalFile(s, e.silenced()), sb.toString());
+        AtomicFiles.writeString(evalFile(s, tag, e.silenced()), sb.toString());
         StringBuilder pc = new StringBuilder("class,iou,fbeta,pixels\n");
         for (SegmentationMetrics.ClassScore c : e.perClass()) {
             pc.append(String.format(Locale.ROOT, "%s,%.6f,%.6f,%d%n", c.name(), c.iou(), c.fbeta(), c.pixels()));
         }
-        AtomicFiles.writeString(evalPerClassFile(s, e.silenced()), pc.toString());
+        AtomicFiles.writeString(evalPerClassFile(s, tag, e.silenced()), pc.toString());
     }
 
     /** Creates the folder and checks that it is writable with room for checkpoints (errors name {@code --out}). */

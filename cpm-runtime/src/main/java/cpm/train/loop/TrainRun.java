@@ -17,21 +17,23 @@ import java.util.Locale;
 /**
  * A training run on disk, as {@code ./cpm train} and {@code ./cpm ablate} run it: a {@link TrainingSession}, its
  * {@link History} and its {@link RunFolder}, trained by the {@link TrainingLoop} with the command line's
- * listeners (history.csv with STS windows, checkpoints, periodic evaluation, the non-finite report, the progress
- * bar, stop requests; at the end, if asked, the final evaluation and the pictures). Every file is written
- * atomically.
+ * listeners (history.csv with STS windows, validation and the best checkpoint, checkpoints, periodic evaluation,
+ * the non-finite report, the progress bar, stop requests; at the end, if asked, the final evaluation and the
+ * pictures). Every file is written atomically.
  */
 public final class TrainRun implements AutoCloseable {
 
     private final RunFolder folder;
     private final TrainingSession session;
     private final History history;
+    private final ValScores val;
     private final PrintStream log;
 
-    private TrainRun(RunFolder folder, TrainingSession session, History history, PrintStream log) {
+    private TrainRun(RunFolder folder, TrainingSession session, History history, ValScores val, PrintStream log) {
         this.folder = folder;
         this.session = session;
         this.history = history;
+        this.val = val;
         this.log = log;
     }
 
@@ -52,7 +54,7 @@ public final class TrainRun implements AutoCloseable {
             throw e;
         }
         folder.writeRecipe(recipe);
-        return new TrainRun(folder, s, new History(), log);
+        return new TrainRun(folder, s, new History(), new ValScores(), log);
     }
 
     /** Continues the run in {@code dir} from its latest checkpoint, exactly. */
@@ -70,15 +72,20 @@ public final class TrainRun implements AutoCloseable {
         preflight(recipe);
         TrainingSession s = new TrainingSession(recipe);
         History h;
+        ValScores val;
         try {
             h = SessionCheckpoint.restore(s, c, ck);
+            val = ValScores.parse(c.meta().get(ValScores.META), ck);
             checkSpace(dir, requiredBytes(s, recipe.optim().steps() - s.stepsDone()), folder.usableSpace());
         } catch (RuntimeException e) {
             s.close();
             throw e;
         }
         log.println("resumed " + dir + " at step " + s.stepsDone() + " from " + ck.getFileName());
-        return new TrainRun(folder, s, h, log);
+        if (!val.rows().isEmpty() || java.nio.file.Files.exists(folder.valFile())) {
+            folder.writeVal(val); // without the rows of steps after the checkpoint: they are validated again
+        }
+        return new TrainRun(folder, s, h, val, log);
     }
 
     public TrainingSession session() {
@@ -87,6 +94,11 @@ public final class TrainRun implements AutoCloseable {
 
     public History history() {
         return history;
+    }
+
+    /** The val scores so far (eval.valInterval). */
+    public ValScores val() {
+        return val;
     }
 
     public Path dir() {
@@ -107,11 +119,17 @@ public final class TrainRun implements AutoCloseable {
         if (!recipe.data().path().isEmpty()) {
             Datasets.open(recipe, "test");
         }
+        if (recipe.eval().valInterval() > 0 && Datasets.open(recipe, "val").size() == 0) {
+            throw new IllegalArgumentException("recipe eval.valInterval " + recipe.eval().valInterval() + ": found no "
+                    + "labelled val frames in " + (recipe.data().path().isEmpty() ? "the synthetic data"
+                    : recipe.data().path()) + ", expected a data set with a val split (or eval.valInterval 0)");
+        }
     }
 
     /**
-     * Bytes the rest of a run will write: one checkpoint per run.checkpointInterval steps plus the final one (each
-     * float32: parameters and buffers, two AdamW moments, the CCDM state), plus 16 MiB for logs and pictures.
+     * Bytes the rest of a run will write: one checkpoint per run.checkpointInterval steps plus the final one and
+     * best.ckpt (each float32: parameters and buffers, two AdamW moments, the CCDM state), plus 16 MiB for logs
+     * and pictures.
      */
     public static long requiredBytes(TrainingSession s, long stepsLeft) {
         long floats = 0;
@@ -128,7 +146,8 @@ public final class TrainRun implements AutoCloseable {
         }
         long perCheckpoint = floats * 4 + (1 << 20);
         int every = s.recipe().run().checkpointInterval();
-        long count = 1 + (every > 0 ? Math.max(0, stepsLeft) / every : 0);
+        long count = 1 + (every > 0 ? Math.max(0, stepsLeft) / every : 0)
+                + (s.recipe().eval().valInterval() > 0 ? 1 : 0); // checkpoints/best.ckpt
         return count * perCheckpoint + (16L << 20);
     }
 
@@ -148,7 +167,8 @@ public final class TrainRun implements AutoCloseable {
             l.add(new ProgressBarListener(log)); // first, so that the bar is closed before the end's work
         }
         l.add(new HistoryListener(history, session.recipe(), folder));
-        l.add(new CheckpointListener(folder, history, log));
+        l.add(new ValidationListener(folder, history, val, log)); // before checkpoints: they hold the step's score
+        l.add(new CheckpointListener(folder, history, val, log));
         l.add(evaluation);
         l.add(new NonFiniteReportListener(folder));
         l.add(new StopRequestListener());
@@ -179,7 +199,7 @@ public final class TrainRun implements AutoCloseable {
 
     /** Writes a checkpoint of the current step; returns the file. */
     public Path checkpoint() {
-        return CheckpointListener.save(session, history, folder);
+        return CheckpointListener.save(session, history, val, folder);
     }
 
     @Override
