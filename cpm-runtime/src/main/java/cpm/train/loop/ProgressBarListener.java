@@ -65,7 +65,7 @@ public final class ProgressBarListener implements TrainingListener {
             return;
         }
         long until = loop.untilStep();
-        long every = Math.max(1, (until - first) * EVERY_PERCENT / 100);
+        long every = Math.max(1, ((until - first) * EVERY_PERCENT + 99) / 100); // rounded up: at most 100/EVERY_PERCENT lines
         long now = System.nanoTime();
         if (done - lastStep >= every || now - lastLine >= EVERY_SECONDS * 1_000_000_000L || done >= until) {
             out.println(line(done, until, now));
