@@ -4,10 +4,12 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A magnitude spectrogram (T x F, log-scaled greys, frequency up) with a mask over it, one mask per panel side by
- * side: masks drawn over each other hide one another, so each prompt's mask gets a panel of its own.
+ * side: masks drawn over each other hide one another, so each prompt's mask gets a panel of its own, titled with
+ * its name and mean value.
  */
 public final class Spectrograms {
 
@@ -29,10 +31,8 @@ public final class Spectrograms {
         return 10 + k * (t * scale(t, f)[0] + 20);
     }
 
-    /** The colour of panel k's mask: the palette colour of class k + 1, as before one mask per panel. */
-    public static Color maskColour(int k) {
-        return Pictures.colour(k + 1);
-    }
+    /** The masks' colour: one bright amber for every panel, which stands out on the dark greys of a spectrogram. */
+    public static final Color MASK = new Color(255, 170, 0);
 
     /**
      * One panel per mask (names.size() == masks.size()), or the spectrogram alone when there is no mask.
@@ -60,7 +60,7 @@ public final class Spectrograms {
         }
         for (int k = 0; k < panels; k++) {
             float[][] mask = masks.isEmpty() ? null : masks.get(k);
-            Color c = maskColour(k);
+            Color c = MASK;
             int x0 = panelX(k, t, f);
             for (int x = 0; x < t; x++) {
                 for (int y = 0; y < f; y++) {
@@ -75,12 +75,24 @@ public final class Spectrograms {
                 gr.setColor(c);
                 gr.fillRect(x0, 6, 12, 12);
                 gr.setColor(Color.BLACK);
-                gr.drawString(names.get(k), x0 + 16, 17);
+                gr.drawString(String.format(Locale.ROOT, "%s (mean %.2f)", names.get(k), mean(mask)), x0 + 16, 17);
             }
             gr.drawString("time ->  (frequency up)", x0, TOP + f * s[1] + 16);
         }
         gr.dispose();
         return out;
+    }
+
+    private static double mean(float[][] mask) {
+        double sum = 0;
+        int n = 0;
+        for (float[] row : mask) {
+            for (float v : row) {
+                sum += v;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
     }
 
     private static float mix(float grey, int channel, float a) {
