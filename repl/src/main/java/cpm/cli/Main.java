@@ -73,14 +73,24 @@ public final class Main implements Runnable {
      * looks for what RECIPE may be.
      */
     static void listPresets(CommandLine cl) {
-        String footer = "%nPresets (a RECIPE may be one of these, a .json recipe or a .jsh recipe script):%n  "
-                + String.join(", ", new java.util.TreeSet<>(Presets.names()));
-        cl.getCommandSpec().usageMessage().footer(footer);
+        StringBuilder footer = new StringBuilder(
+                "%nPresets (a RECIPE may be one of these, a .json recipe or a .jsh recipe script):%n ");
+        int column = 1;
+        for (String name : new java.util.TreeSet<>(Presets.names())) { // lines picocli need not rewrap
+            if (column + name.length() + 2 > 78) {
+                footer.append("%n ");
+                column = 1;
+            }
+            footer.append(' ').append(name).append(',');
+            column += name.length() + 2;
+        }
+        footer.setLength(footer.length() - 1);
+        cl.getCommandSpec().usageMessage().footer(footer.toString());
         for (CommandLine sub : cl.getSubcommands().values()) {
             boolean takesRecipe = sub.getCommandSpec().args().stream()
                     .anyMatch(a -> a.paramLabel().startsWith("RECIPE"));
             if (takesRecipe) {
-                sub.getCommandSpec().usageMessage().footer(footer);
+                sub.getCommandSpec().usageMessage().footer(footer.toString());
             }
         }
     }
