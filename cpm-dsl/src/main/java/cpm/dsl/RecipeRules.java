@@ -69,7 +69,7 @@ final class RecipeRules {
 
     /**
      * Input channels must match the audio: the synthetic stereo preset is stereo and the other synthetic presets
-     * and AVSBench are mono (spec/data.md); VPO comes mono or stereo, so audio.channels says which.
+     * and AVSBench are mono (docs/datasets.md); VPO comes mono or stereo, so audio.channels says which.
      */
     private static void stereo(Recipe r, List<RecipeException.Problem> p) {
         String kind = r.getString("data.kind");
@@ -121,7 +121,7 @@ final class RecipeRules {
         }
     }
 
-    /** EM needs at least 2M samples per class before it fits M components (spec/method.md). */
+    /** EM needs at least 2M samples per class before it fits M components (docs/method.md). */
     private static void classifier(Recipe r, List<RecipeException.Problem> p) {
         int components = r.getInt("classifier.components");
         int bank = r.getInt("classifier.bankSize");
@@ -174,7 +174,7 @@ final class RecipeRules {
         }
     }
 
-    /** The per-image protocol of AVSBench-Objects scores binary foreground maps (spec/data.md). */
+    /** The per-image protocol of AVSBench-Objects scores binary foreground maps (docs/datasets.md). */
     private static void eval(Recipe r, List<RecipeException.Problem> p) {
         if (r.getString("eval.protocol").equals("per-image") && !r.binaryLabels()) {
             String kind = r.getString("data.kind");

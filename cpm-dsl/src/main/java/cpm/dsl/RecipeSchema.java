@@ -120,7 +120,7 @@ public final class RecipeSchema {
 
         // data
         choice("data.kind", "synthetic", "data set", "synthetic", "avss", "s4", "ms3", "vpo-ss", "vpo-ms", "vpo-msmi");
-        choice("data.preset", "semantic", "synthetic preset (spec/synthetic.md)", "ss", "ms", "semantic", "stereo");
+        choice("data.preset", "semantic", "synthetic preset (docs/datasets.md)", "ss", "ms", "semantic", "stereo");
         str("data.path", "", "data root on local disk (required unless data.kind is synthetic)");
         integer("data.framesPerClip", 5, 1, 100, "frames per clip");
         integer("data.trainItems", 2000, 1, 10_000_000, "synthetic training clips");

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Turns the RECIPE argument of the command line (spec/cli.md) into a recipe: the name of a built-in preset, a
+ * Turns the RECIPE argument of the command line (README.md) into a recipe: the name of a built-in preset, a
  * {@code .json} file written by the toolkit, or a {@code .jsh} script. Scripts need JShell, which lives in the repl
  * module, so their evaluation is passed in as {@code jshLoader}.
  */

@@ -160,7 +160,7 @@ public final class Sections {
         }
     }
 
-    /** {@code eval.*}: the evaluation protocol (spec/data.md) and its schedule. */
+    /** {@code eval.*}: the evaluation protocol (docs/datasets.md) and its schedule. */
     public record Eval(String protocol, double betaSquared, int interval, int maxItems, int valInterval) {
         static Eval of(Recipe r) {
             return new Eval(r.getString("eval.protocol"), r.getDouble("eval.betaSquared"), r.getInt("eval.interval"),

@@ -3,7 +3,7 @@ package cpm.dsl;
 import java.util.List;
 
 /**
- * The class lists of the built-in synthetic benchmark (spec/synthetic.md). They live in the DSL so that a
+ * The class lists of the built-in synthetic benchmark (docs/datasets.md). They live in the DSL so that a
  * recipe knows its class count without the runtime; the generator in cpm-runtime draws these classes.
  */
 public final class SyntheticCatalog {

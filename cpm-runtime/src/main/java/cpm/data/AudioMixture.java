@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 /**
  * The input of audio conditional prompting (paper Eq. 5): the spectrogram mixture a_p = a_i + g * a_j of a
  * clip's audio a_i and an off-screen sound a_j, and the ratio mask a_i / a_p that ACP learns to recover.
- * Magnitudes are mixed before any log compression (spec/data.md).
+ * Magnitudes are mixed before any log compression (docs/datasets.md).
  */
 public final class AudioMixture {
 

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * AVSBench-Objects, spec/data.md: S4 ({@code Single-source/}, train clips labelled at frame 1 only) and MS3
+ * AVSBench-Objects, docs/datasets.md: S4 ({@code Single-source/}, train clips labelled at frame 1 only) and MS3
  * ({@code Multi-sources/}, all five frames labelled). Masks are binary (any non-zero pixel is foreground);
  * frame files are numbered 1..5 on disk and 0..4 here. The root is the AVSBench folder that holds
  * Single-source/ and Multi-sources/ (or one of those folders itself).

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * AVSBench-Semantics (and the layout {@code ./cpm synth} writes), spec/data.md: metadata.csv (uid, split,
+ * AVSBench-Semantics (and the layout {@code ./cpm synth} writes), docs/datasets.md: metadata.csv (uid, split,
  * label), label2idx.json, {@code <label>/<uid>/frames/i.jpg|png}, {@code labels_rgb/i.png} (VOC palette) and
  * {@code audio.wav}. v1s training clips have only frame 0 labelled; everything else has all frames labelled.
  */

@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The PASCAL VOC colour palette used by AVSBench-Semantics label maps (spec/data.md): class j's colour is
+ * The PASCAL VOC colour palette used by AVSBench-Semantics label maps (docs/datasets.md): class j's colour is
  * built from j's bits, bit 0 to bit 7-i of red, bit 1 to green, bit 2 to blue, for i = 0, 1, ... while j > 0.
  */
 public final class Palette {

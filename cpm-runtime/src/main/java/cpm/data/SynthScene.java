@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * One clip of the synthetic benchmark (spec/synthetic.md): its plan (background, objects, motion, which
+ * One clip of the synthetic benchmark (docs/datasets.md): its plan (background, objects, motion, which
  * objects sound in which second, their sounds) drawn from a seeded generator, and the rendering of any frame
  * (image, label map, tags, that second of audio) from the plan alone, so frames can be made in any order.
  */

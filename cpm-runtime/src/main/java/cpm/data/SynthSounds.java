@@ -1,7 +1,7 @@
 package cpm.data;
 
 /**
- * The sounds of the synthetic benchmark (spec/synthetic.md): one procedural sound per object class and per
+ * The sounds of the synthetic benchmark (docs/datasets.md): one procedural sound per object class and per
  * off-screen-only type, each a function of absolute time so that any second of a clip can be rendered on its
  * own. Types 1..8 follow {@code SyntheticCatalog.SEMANTIC} (bell, drum, flute, siren, engine, bird, guitar,
  * voice); 9..11 are {@code SyntheticCatalog.OFFSCREEN_ONLY} (wind, clicks, hum). Every sound has peak

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Writes the synthetic benchmark to disk in the AVSBench-Semantics layout (spec/data.md), as
+ * Writes the synthetic benchmark to disk in the AVSBench-Semantics layout (docs/datasets.md), as
  * {@code ./cpm synth} does: metadata.csv (uid, split, label=synth, preset, seed, frames), label2idx.json,
  * {@code synth/<uid>/frames/i.png}, {@code labels_rgb/i.png} (VOC palette) and {@code audio.wav} (16-bit PCM,
  * 16 kHz, the clip's frames' seconds in order). Frames are PNG so that images survive exactly (to 8 bits).

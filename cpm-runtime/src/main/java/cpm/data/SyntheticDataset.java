@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A split of the built-in synthetic benchmark, generated in memory (spec/synthetic.md). Item i is frame
+ * A split of the built-in synthetic benchmark, generated in memory (docs/datasets.md). Item i is frame
  * i % framesPerClip of clip i / framesPerClip; each clip is a deterministic function of (seed, split, clip).
  */
 public final class SyntheticDataset implements AvsDataset {

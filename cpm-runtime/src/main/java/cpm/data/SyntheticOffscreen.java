@@ -3,7 +3,7 @@ package cpm.data;
 import java.util.SplittableRandom;
 
 /**
- * The synthetic off-screen set D_r (spec/synthetic.md, paper Sec. 3.2): one-second sounds of the eight object
+ * The synthetic off-screen set D_r (docs/datasets.md, paper Sec. 3.2): one-second sounds of the eight object
  * classes and of the three off-screen-only types (wind, clicks, hum), with per-item pitch, phase, loudness and,
  * in stereo, a random pan. {@link #compatible} keeps ACP from mixing in a class that is visible in the clip.
  */

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * VPO (SS, MS, MSMI subsets; mono or stereo), laid out in the AVSBench-Semantics pattern (spec/data.md):
+ * VPO (SS, MS, MSMI subsets; mono or stereo), laid out in the AVSBench-Semantics pattern (docs/datasets.md):
  * {@code metadata.csv} (uid, split, and a "subset" or "label" column naming ss/ms/msmi), label2idx.json (or
  * the recipe's data.classes), {@code [<label>/]<uid>/frames/i.jpg|png}, {@code labels_rgb/i.png},
  * {@code audio.wav}. The root may also hold one folder per subset ({@code <root>/msmi/metadata.csv}). The

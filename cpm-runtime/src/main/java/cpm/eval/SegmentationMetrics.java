@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The two evaluation protocols of spec/data.md, accumulated frame by frame (so results do not depend on the
+ * The two evaluation protocols of docs/datasets.md, accumulated frame by frame (so results do not depend on the
  * evaluation batch size).
  * <ul>
  * <li>{@code per-dataset} (PASCAL VOC): per class TP, FP, FN of the label map over all frames; IoU_c =

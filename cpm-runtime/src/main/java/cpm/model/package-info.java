@@ -5,7 +5,7 @@
  * {@link cpm.model.AudioBackbone} (u_a tokens and the decoded map u~_a) and
  * {@link cpm.model.TransformerDecoder} (audio layers, then Mask2Former masked visual layers).
  *
- * <p>Choices where the paper is silent (see also spec/method.md):
+ * <p>Choices where the paper is silent (see also docs/method.md):
  * <ul>
  *   <li>{@link cpm.model.DecoderOutput#layers()} starts with the prediction from the initial queries
  *       (Mask2Former supervises it too), then one entry per layer; {@code afterAudio()} is entry audioLayers.</li>

@@ -65,7 +65,7 @@ public final class AudioConditionalPrompting {
     }
 
     /**
-     * The ACP target a_i / a_p for magnitudes (spec/method.md): clamped to [0, 1], and 0 wherever the mixture is
+     * The ACP target a_i / a_p for magnitudes (docs/method.md): clamped to [0, 1], and 0 wherever the mixture is
      * below {@code eps}.
      */
     public static NDArray ratioMask(NDArray clean, NDArray mixture, double eps) {

@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  * <p>Parameters are kept in double arrays whose values are always exactly representable in float32 (each update
  * rounds them), so {@link #state()} as float arrays is an exact checkpoint. Before a class's first fit its means
  * are a seeded normal draw (normalised to unit length), its variances 1 and its weights equal, so prompts exist
- * from step one (spec/method.md). The first EM fit of a class replaces that random initialisation; later fits
+ * from step one (docs/method.md). The first EM fit of a class replaces that random initialisation; later fits
  * are blended with momentum: new = momentum * old + (1 - momentum) * EM.
  *
  * <p>The variance floor: diagonal variances are clamped to at least the floor (the exact constrained M-step, so

@@ -261,7 +261,7 @@ public final class GmmClassifier implements Classifier {
         return noObjectHead != null;
     }
 
-    /** L2 normalisation over the last axis, smooth at 0 (the space CCDM models, spec/method.md). */
+    /** L2 normalisation over the last axis, smooth at 0 (the space CCDM models, docs/method.md). */
     public static NDArray normalise(NDArray x) {
         int last = x.getShape().dimension() - 1;
         return x.div(x.square().sum(new int[] {last}, true).add(1e-12).sqrt());

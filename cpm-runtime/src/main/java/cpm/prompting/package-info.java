@@ -12,7 +12,7 @@
  *   <li>{@link cpm.prompting.PromptContrastiveLearning}: l_PCL (Eq. 7-9).</li>
  * </ul>
  *
- * Choices where the paper is silent (spec/method.md): embeddings are L2-normalised before modelling; the
+ * Choices where the paper is silent (docs/method.md): embeddings are L2-normalised before modelling; the
  * no-object class has its own mixture; a class's first EM fit replaces its random initialisation and later fits
  * are blended with momentum; diagonal variances are clamped at the floor, full covariances get the floor added
  * to their diagonal; mixture parameters are float32 values (exact checkpoints). l_VCP (Eq. 6) is the

@@ -9,7 +9,7 @@ import cpm.eval.SegmentationMetrics;
 import java.util.Arrays;
 
 /**
- * Evaluates a session's model on a split under the recipe's protocol (spec/data.md): the paper's merge of
+ * Evaluates a session's model on a split under the recipe's protocol (docs/datasets.md): the paper's merge of
  * class probabilities and masks (Sec. 3.1), metrics accumulated frame by frame, and the coverage score
  * (Fig. 3b) of the predictions after the audio layers.
  */

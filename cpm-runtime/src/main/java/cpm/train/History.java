@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The training log: one row per logged step with every loss term (history.csv of spec/cli.md; a term that is
+ * The training log: one row per logged step with every loss term (history.csv of README.md; a term that is
  * off is empty, not zero), plus the matching stability score when it was measured. The columns are listed once,
  * in {@link #COLUMN_SOURCES}, each with where its value comes from; a new column of
  * {@link TrainingSession.StepResult} is one line there.

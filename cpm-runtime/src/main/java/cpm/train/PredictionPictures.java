@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import cpm.data.AvsDataset;
 import cpm.data.Batch;
 import cpm.data.Datasets;
+import cpm.data.Subset;
 import cpm.viz.Pictures;
 
 import java.awt.image.BufferedImage;
@@ -36,8 +37,9 @@ public final class PredictionPictures {
     }
 
     /**
-     * Draws the first {@code n} items of a split: image, ground truth and prediction side by side, with a legend
-     * of the classes shown, as {@code SPLIT-NNN.png} in {@code dir}. Returns the files written.
+     * Draws {@code n} items of a split, each from a different clip ({@link #distinctClipItems}): image, ground
+     * truth, prediction and error map side by side, the per-image IoU in the title, as {@code SPLIT-NNN.png} in
+     * {@code dir}. Returns the files written.
      */
     public static List<Path> overlays(TrainingSession session, String split, int n, Path dir) {
         List<Path> written = new ArrayList<>();
@@ -45,7 +47,8 @@ public final class PredictionPictures {
             return written;
         }
         AvsDataset data = Datasets.open(session.recipe(), split);
-        SplitPredictions.forEach(session, data, n, false, null, (batch, merged, seen, take) -> {
+        AvsDataset chosen = Subset.of(data, distinctClipItems(data, n));
+        SplitPredictions.forEach(session, chosen, n, false, null, (batch, merged, seen, take) -> {
             for (int b = 0; b < take; b++) {
                 BufferedImage img = overlay(batch, b, merged.labels().get(b), data.classes(),
                         batch.ids().get(b) + " frame " + batch.frames()[b]);
@@ -55,6 +58,29 @@ public final class PredictionPictures {
             }
         });
         return written;
+    }
+
+    /**
+     * Up to {@code n} items of a split from distinct clips, in split order: the first labelled frame of each of
+     * the first clips (neighbouring frames of one clip look alike and would show one scene n times). When the
+     * split has fewer clips than {@code n}, later frames of the clips fill up the rest.
+     */
+    public static List<Integer> distinctClipItems(AvsDataset data, int n) {
+        List<Integer> picked = new ArrayList<>();
+        List<Integer> rest = new ArrayList<>();
+        java.util.Set<String> clips = new java.util.HashSet<>();
+        for (int i = 0; i < data.size() && picked.size() < n; i++) {
+            if (clips.add(data.get(i).clipId())) {
+                picked.add(i);
+            } else if (rest.size() < n) {
+                rest.add(i);
+            }
+        }
+        for (int i = 0; picked.size() < n && i < rest.size(); i++) {
+            picked.add(rest.get(i));
+        }
+        picked.sort(null);
+        return picked;
     }
 
     /**
@@ -75,10 +101,24 @@ public final class PredictionPictures {
         return written;
     }
 
-    /** The training curves of a history: every loss term and the STS where measured. */
+    /** The loss columns of history.csv, drawn on the curves' log axis. */
+    public static final List<String> LOSS_COLUMNS = List.of("loss", "loss_agn", "loss_vcp", "loss_acp", "loss_pcl");
+    /** The columns of another scale (STS in nats, shares in 0..1), drawn on a panel of their own. */
+    public static final List<String> SCORE_COLUMNS = List.of("sts", "share_vcp", "share_acp", "share_pcl");
+
+    /** The training curves of a history: the loss terms (log axis) above, STS and task shares below. */
     public static void curves(History history, Path file) {
-        Pictures.curves(series(history, List.of("loss", "loss_agn", "loss_vcp", "loss_acp", "loss_pcl", "sts")),
-                file);
+        Pictures.curves(series(history, LOSS_COLUMNS), series(history, SCORE_COLUMNS), file);
+    }
+
+    /** The series of some history columns (steps where the column is empty are left out). */
+    public static List<Pictures.Series> series(History history, List<String> columns) {
+        List<Pictures.Series> s = new ArrayList<>();
+        for (String c : columns) {
+            double[][] xy = history.series(c);
+            s.add(new Pictures.Series(c, xy[0], xy[1]));
+        }
+        return s;
     }
 
     /** One column of several runs' histories, one series per run. */
@@ -89,14 +129,5 @@ public final class PredictionPictures {
             s.add(new Pictures.Series(name, xy[0], xy[1]));
         });
         Pictures.compare(column, s, file);
-    }
-
-    private static List<Pictures.Series> series(History history, List<String> columns) {
-        List<Pictures.Series> s = new ArrayList<>();
-        for (String c : columns) {
-            double[][] xy = history.series(c);
-            s.add(new Pictures.Series(c, xy[0], xy[1]));
-        }
-        return s;
     }
 }

@@ -81,6 +81,8 @@ public final class TrainingSession implements AutoCloseable {
     private final long seed;
     private long step;
     private volatile boolean stopRequested;
+    private final List<java.util.function.Consumer<StepResult>> stepObservers =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public TrainingSession(Recipe recipe) {
         this.recipe = recipe;
@@ -201,6 +203,18 @@ public final class TrainingSession implements AutoCloseable {
         this.step = s;
     }
 
+    /**
+     * Calls {@code observer} after every completed step, however it was taken (a training loop, or {@link #step}
+     * called from a REPL snippet), so a log kept by the observer misses none.
+     */
+    public void addStepObserver(java.util.function.Consumer<StepResult> observer) {
+        stepObservers.add(observer);
+    }
+
+    public void removeStepObserver(java.util.function.Consumer<StepResult> observer) {
+        stepObservers.remove(observer);
+    }
+
     /** Asks a running loop to stop at the next step boundary (Ctrl-C in the REPL). */
     public void requestStop() {
         stopRequested = true;
@@ -292,6 +306,9 @@ public final class TrainingSession implements AutoCloseable {
             }
         }
         step++;
+        for (java.util.function.Consumer<StepResult> o : stepObservers) {
+            o.accept(result);
+        }
         return result;
     }
 

@@ -1,6 +1,5 @@
 package cpm.viz;
 
-import cpm.data.BatchLoader;
 import cpm.data.Palette;
 import cpm.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
@@ -11,11 +10,8 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import javax.imageio.ImageIO;
-import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,18 +19,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
- * The pictures a person would rather look at than read: prediction overlays against the ground truth with a
- * class legend, training curves, spectrograms with ACP masks, and ablation bar charts. Charts are XChart PNGs;
- * overlays are drawn with Java2D. All written atomically. A pure renderer: it draws the arrays it is given and
+ * The pictures a person would rather look at than read: prediction overlays against the ground truth with an
+ * error map and the per-image IoU ({@link Overlay}), training curves ({@link Curves}), spectrograms with ACP
+ * masks ({@link Spectrograms}), and ablation bar charts. Charts are XChart PNGs; overlays are drawn with Java2D. All written atomically. A pure renderer: it draws the arrays it is given and
  * runs no model (the runtime's {@code cpm.train.PredictionPictures} computes what is drawn).
  */
 public final class Pictures {
-
-    private static final float[] MEAN = BatchLoader.MEAN;
-    private static final float[] STD = BatchLoader.STD;
 
     private Pictures() {
     }
@@ -54,16 +46,9 @@ public final class Pictures {
         }
     }
 
-    /** Training curves: every loss term over steps, and the matching stability score where measured. */
-    public static void curves(List<Series> series, Path file) {
-        XYChart chart = new XYChartBuilder().width(900).height(520).title("training curves").xAxisTitle("step")
-                .yAxisTitle("loss / STS").build();
-        chart.getStyler().setMarkerSize(0);
-        addSeries(chart, series);
-        if (chart.getSeriesMap().isEmpty()) {
-            chart.addSeries("loss", new double[] {0}, new double[] {0});
-        }
-        save(chart, file);
+    /** Training curves: the loss terms on a log axis above, the STS and other scores on their own axis below. */
+    public static void curves(List<Series> losses, List<Series> scores, Path file) {
+        writePng(Curves.draw(losses, scores), file);
     }
 
     /** Several runs' curves of one quantity in one chart (e.g. the STS of baseline and CPM). */
@@ -105,7 +90,8 @@ public final class Pictures {
     }
 
     /**
-     * Image | ground truth | prediction, 50% colour overlays, legend below.
+     * Image | ground truth | prediction | error map, outlined half-transparent regions, the per-image IoU in the
+     * prediction panel's title, legends below ({@link Overlay}).
      *
      * @param image (3, h, w) normalised pixels, channel-major
      * @param g (h, w) ground-truth class per pixel, row-major
@@ -113,56 +99,7 @@ public final class Pictures {
      */
     public static BufferedImage overlay(float[] image, int h, int w, long[] g, long[] p, List<String> classes,
                                         String title) {
-        float[] px = image;
-        int scale = Math.max(1, 256 / Math.max(h, w));
-        int pw = w * scale;
-        int ph = h * scale;
-        TreeSet<Integer> shown = new TreeSet<>();
-        BufferedImage out = new BufferedImage(pw * 3 + 40, ph + 90, BufferedImage.TYPE_INT_RGB);
-        Graphics2D gr = out.createGraphics();
-        gr.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        gr.setColor(Color.WHITE);
-        gr.fillRect(0, 0, out.getWidth(), out.getHeight());
-        for (int panel = 0; panel < 3; panel++) {
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int i = y * w + x;
-                    float[] rgb = new float[3];
-                    for (int c = 0; c < 3; c++) {
-                        rgb[c] = Math.min(1f, Math.max(0f, px[c * h * w + i] * STD[c] + MEAN[c]));
-                    }
-                    int cls = panel == 1 ? (int) g[i] : panel == 2 ? (int) p[i] : 0;
-                    if (cls > 0) {
-                        shown.add(cls);
-                        Color col = colour(cls);
-                        rgb[0] = 0.45f * rgb[0] + 0.55f * col.getRed() / 255f;
-                        rgb[1] = 0.45f * rgb[1] + 0.55f * col.getGreen() / 255f;
-                        rgb[2] = 0.45f * rgb[2] + 0.55f * col.getBlue() / 255f;
-                    }
-                    gr.setColor(new Color(rgb[0], rgb[1], rgb[2]));
-                    gr.fillRect(10 + panel * (pw + 10) + x * scale, 24 + y * scale, scale, scale);
-                }
-            }
-        }
-        gr.setColor(Color.BLACK);
-        gr.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        gr.drawString("image", 10, 16);
-        gr.drawString("ground truth", 20 + pw, 16);
-        gr.drawString("prediction", 30 + 2 * pw, 16);
-        gr.drawString(title, 10, ph + 44);
-        int lx = 10;
-        for (int cls : shown) {
-            String name = cls < classes.size() ? classes.get(cls) : "class " + cls;
-            gr.setColor(colour(cls));
-            gr.fillRect(lx, ph + 58, 14, 14);
-            gr.setColor(Color.BLACK);
-            gr.setStroke(new BasicStroke(1));
-            gr.drawRect(lx, ph + 58, 14, 14);
-            gr.drawString(name, lx + 18, ph + 70);
-            lx += 26 + gr.getFontMetrics().stringWidth(name);
-        }
-        gr.dispose();
-        return out;
+        return Overlay.draw(image, h, w, g, p, classes, title);
     }
 
     /**
@@ -183,7 +120,8 @@ public final class Pictures {
         g.drawImage(left, 0, 20, null);
         g.drawImage(right, left.getWidth() + 10, 20, null);
         g.setColor(Color.BLACK);
-        g.drawString("ACP on " + item + ": prompt masks sigmoid(m_k^a) | target ratio mask", 10, 14);
+        g.drawString("ACP on " + item + ": each prompt's mask sigmoid(m_k^a), one per panel | the target ratio mask",
+                10, 14);
         g.dispose();
         return both;
     }
@@ -203,53 +141,9 @@ public final class Pictures {
         return out;
     }
 
-    /** A magnitude spectrogram (T x F, log-scaled greys) with one coloured mask per prompt over it. */
+    /** A magnitude spectrogram (T x F, log-scaled greys) with each mask in a panel of its own ({@link Spectrograms}). */
     public static BufferedImage spectrogramMasks(float[][] spec, List<float[][]> masks, List<String> names) {
-        int t = spec.length;
-        int f = spec[0].length;
-        int sx = Math.max(1, 400 / t);
-        int sy = Math.max(1, 240 / f);
-        double max = 1e-9;
-        for (float[] row : spec) {
-            for (float v : row) {
-                max = Math.max(max, Math.log1p(v));
-            }
-        }
-        BufferedImage out = new BufferedImage(t * sx + 20, f * sy + 50 + 18 * names.size(), BufferedImage.TYPE_INT_RGB);
-        Graphics2D gr = out.createGraphics();
-        gr.setColor(Color.WHITE);
-        gr.fillRect(0, 0, out.getWidth(), out.getHeight());
-        for (int x = 0; x < t; x++) {
-            for (int y = 0; y < f; y++) {
-                float v = (float) (Math.log1p(spec[x][y]) / max);
-                float r = v;
-                float g = v;
-                float b = v;
-                for (int k = 0; k < masks.size(); k++) {
-                    float a = 0.6f * masks.get(k)[x][y];
-                    Color c = colour(k + 1);
-                    r = (1 - a) * r + a * c.getRed() / 255f;
-                    g = (1 - a) * g + a * c.getGreen() / 255f;
-                    b = (1 - a) * b + a * c.getBlue() / 255f;
-                }
-                gr.setColor(new Color(clamp(r), clamp(g), clamp(b)));
-                gr.fillRect(10 + x * sx, 20 + (f - 1 - y) * sy, sx, sy);
-            }
-        }
-        gr.setColor(Color.BLACK);
-        gr.drawString("time ->   (frequency up)", 10, 14);
-        for (int k = 0; k < names.size(); k++) {
-            gr.setColor(colour(k + 1));
-            gr.fillRect(10, f * sy + 30 + 18 * k, 12, 12);
-            gr.setColor(Color.BLACK);
-            gr.drawString(names.get(k), 28, f * sy + 41 + 18 * k);
-        }
-        gr.dispose();
-        return out;
-    }
-
-    private static float clamp(float v) {
-        return Math.max(0f, Math.min(1f, v));
+        return Spectrograms.draw(spec, masks, names);
     }
 
     public static void writePng(BufferedImage img, Path file) {

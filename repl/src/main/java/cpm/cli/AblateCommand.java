@@ -6,6 +6,7 @@ import cpm.io.AtomicFiles;
 import cpm.train.History;
 import cpm.train.PredictionPictures;
 import cpm.train.TrainingSession;
+import cpm.train.loop.TimeLeft;
 import cpm.train.loop.TrainRun;
 import cpm.viz.Pictures;
 import picocli.CommandLine.Command;
@@ -78,13 +79,21 @@ final class AblateCommand implements Callable<Integer> {
         StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts,miou_silenced\n");
         Map<String, double[][]> results = new LinkedHashMap<>();
         Map<String, History> stsCurves = new LinkedHashMap<>();
+        int runs = rows.size() * seeds;
+        int started = 0;
+        long t0 = System.nanoTime();
         for (Ablations.Row row : rows) {
             double[][] r = new double[4][seeds];
             for (int s = 0; s < seeds; s++) {
                 int runSeed = firstSeed + s;
                 Recipe rec = row.recipe().derive(row.recipe().name(), b -> b.run(x -> x.seed(runSeed)));
-                Path runDir = dir.resolve(row.name() + "-seed" + s);
-                Cli.err().println("ablation table " + table + ": row " + row.name() + ", seed " + s);
+                Path runDir = dir.resolve(row.name() + "-seed" + runSeed);
+                // the time left from the runs finished so far (every run has the same steps)
+                double left = TimeLeft.estimate((System.nanoTime() - t0) / 1e9, started, runs - started);
+                started++;
+                Cli.err().println(String.format(Locale.ROOT, "ablation table %d: run %d/%d, row %s, seed %d (%s)",
+                        table, started, runs, row.name(), runSeed, started == 1 ? "time left known after the first run"
+                                : "about " + TimeLeft.format(left) + " left"));
                 RowRun run = runOne(rec, runDir, !noProgress);
                 TrainingSession.EvalResult e = run.test();
                 double sts = lastSts(run.history());

@@ -22,8 +22,10 @@ import java.util.List;
                 + "writes CSV name,unit,value,detail.")
 final class BenchCommand implements java.util.concurrent.Callable<Integer> {
 
-    @Option(names = "--out", paramLabel = "FILE", description = "CSV file to write (default bench-results.csv)")
-    Path out = Path.of("bench-results.csv");
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "CSV file to write (default bench/results/bench-results.csv in the toolkit's folder; "
+                    + "git ignores that name, so copy a run worth keeping to a dated name beside it)")
+    Path out;
 
     @Option(names = "--long", description = "also run 2000 steps and report resident memory after them (minutes)")
     boolean longRun;
@@ -42,6 +44,12 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--no-reference", description = "skip the Python references")
     boolean noReference;
+
+    /** bench/results/bench-results.csv under the toolkit's root (-Dcpm.root, else the working directory). */
+    static Path defaultOut() {
+        String root = System.getProperty("cpm.root");
+        return Path.of(root != null ? root : ".", "bench", "results", "bench-results.csv");
+    }
 
     @Override
     public Integer call() {
@@ -74,7 +82,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         for (BenchRow r : rows) {
             csv.append(r.csv()).append('\n');
         }
-        Path abs = out.toAbsolutePath();
+        Path abs = (out != null ? out : defaultOut()).toAbsolutePath();
         if (abs.getParent() != null) {
             try {
                 Files.createDirectories(abs.getParent());

@@ -1,6 +1,7 @@
 package cpm.cli;
 
 import cpm.data.DataException;
+import cpm.dsl.Presets;
 import cpm.dsl.RecipeException;
 import cpm.train.Checkpoint;
 import picocli.CommandLine;
@@ -11,7 +12,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 
 /**
- * The {@code ./cpm} command line (spec/cli.md). Exit status: 0 success, 2 bad input (recipe, data, options,
+ * The {@code ./cpm} command line (README.md, docs/tutorial.md). Exit status: 0 success, 2 bad input (recipe, data, options,
  * checkpoints), 1 anything else. Bad input prints one or two lines naming the file or field; a stack trace only
  * with {@code --debug}.
  */
@@ -45,6 +46,7 @@ public final class Main implements Runnable {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
         CommandLine cl = new CommandLine(new Main());
+        listPresets(cl);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -63,6 +65,33 @@ public final class Main implements Runnable {
         } finally {
             Cli.OUT.remove();
             Cli.ERR.remove();
+        }
+    }
+
+    /**
+     * Adds the preset names to the help of {@code ./cpm} and of every command that takes a RECIPE, where a reader
+     * looks for what RECIPE may be.
+     */
+    static void listPresets(CommandLine cl) {
+        StringBuilder footer = new StringBuilder(
+                "%nPresets (a RECIPE may be one of these, a .json recipe or a .jsh recipe script):%n ");
+        int column = 1;
+        for (String name : new java.util.TreeSet<>(Presets.names())) { // lines picocli need not rewrap
+            if (column + name.length() + 2 > 78) {
+                footer.append("%n ");
+                column = 1;
+            }
+            footer.append(' ').append(name).append(',');
+            column += name.length() + 2;
+        }
+        footer.setLength(footer.length() - 1);
+        cl.getCommandSpec().usageMessage().footer(footer.toString());
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            boolean takesRecipe = sub.getCommandSpec().args().stream()
+                    .anyMatch(a -> a.paramLabel().startsWith("RECIPE"));
+            if (takesRecipe) {
+                sub.getCommandSpec().usageMessage().footer(footer.toString());
+            }
         }
     }
 

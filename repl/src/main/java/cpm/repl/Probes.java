@@ -53,9 +53,10 @@ final class Probes {
         m.register("probe", "CLASS [ITEM] [N]", "VCP in action: N sampled prompts of CLASS segment test item ITEM",
                 "The prompts go through the decoder (the CPM workflow, Eq. 6) on test item ITEM (default: the first\n"
                         + "test item where CLASS is present); the masks\n"
-                        + "they find are drawn one row per prompt (image | ground truth | prompt mask), and the ACP audio\n"
-                        + "masks over the spectrogram. The table gives each mask's area, its IoU with CLASS's ground\n"
-                        + "truth and the decoder's probability for CLASS.",
+                        + "they find are drawn one row per prompt (image | CLASS's ground truth | prompt mask | error map,\n"
+                        + "the IoU in the title), and the ACP audio masks over the spectrogram, one panel per prompt. The\n"
+                        + "table gives each mask's area, its IoU with CLASS's ground truth and the decoder's probability\n"
+                        + "for CLASS.",
                 (a, c) -> probe(a));
         m.register("match", "[ITEM]", "the Hungarian assignment of training item ITEM: query, class, cost terms",
                 "Matches the last decoder layer's predictions to the item's segments as training does (Sec. 3.1),\n"
@@ -387,14 +388,24 @@ final class Probes {
             iou.append(pm.iou());
             prob.append(pm.prob());
             gtArea.append(p.classArea());
-            rows.add(Pictures.overlay(p.image(), p.h(), p.w(), p.labels(), pm.mask(), s.classes(),
+            // the truth of class k alone, so the picture's IoU is the table's iouWithClass
+            rows.add(Pictures.overlay(p.image(), p.h(), p.w(), onlyClass(p.labels(), k), pm.mask(), s.classes(),
                     String.format(Locale.ROOT, "prompt %d of %s -> mask (%s frame %d, step %d)", i, names.get(k),
                             p.id(), p.frame(), s.stepsDone())));
-            labelsText.add("prompt " + i + " of " + names.get(k) + " (ACP audio mask)");
+            labelsText.add("prompt " + i + " of " + names.get(k) + ": ACP audio mask");
         }
         Pictures.writePng(Pictures.stack(rows), masksPng);
         Pictures.writePng(Pictures.spectrogramMasks(p.spectrogram(), p.audioMasks(), labelsText), audioPng);
         return Table.create(String.format(Locale.ROOT, "%d prompt(s) of %s on test item %d; masks %s, audio %s", n,
                 names.get(k), item, masksPng.toAbsolutePath(), audioPng.toAbsolutePath()), idx, area, iou, prob, gtArea);
+    }
+
+    /** The label map with every class but k set to background. */
+    static long[] onlyClass(long[] labels, int k) {
+        long[] out = new long[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            out[i] = labels[i] == k ? k : 0;
+        }
+        return out;
     }
 }

@@ -1,13 +1,17 @@
 package cpm.repl;
 
 import cpm.train.TrainingSession;
+import cpm.train.loop.TimeLeft;
 import cpm.train.loop.TrainingListener;
 import cpm.train.loop.TrainingLoop;
 
 import java.io.PrintStream;
 import java.util.Locale;
 
-/** The REPL's progress: one line per step, rewritten in place; says so when a stop request ended the call. */
+/**
+ * The REPL's progress: one line per step with the time left, rewritten in place; says so when a stop request
+ * ended the call.
+ */
 final class StepLine implements TrainingListener {
     private final PrintStream out;
     private final int n;
@@ -30,9 +34,10 @@ final class StepLine implements TrainingListener {
     public void onStep(TrainingLoop loop, TrainingSession.StepResult r) {
         long now = loop.session().stepsDone();
         long done = now - first;
-        double perStep = (System.nanoTime() - t0) / 1e9 / done;
-        String line = String.format(Locale.ROOT, "|  step %d (%d/%d)  loss %.4f  agn %.4f%s  lr %.2e  %.2f s/step",
-                now, done, n, r.loss(), r.agn(), Workbench.cpmTerms(r), r.lr(), perStep);
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        String line = String.format(Locale.ROOT, "|  step %d (%d/%d)  loss %.4f  agn %.4f%s  lr %.2e  %.2f s/step  %s left",
+                now, done, n, r.loss(), r.agn(), Workbench.cpmTerms(r), r.lr(), elapsed / done,
+                TimeLeft.format(TimeLeft.estimate(elapsed, done, n - done)));
         out.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
         width = line.length();
         out.flush();

@@ -9,7 +9,6 @@ import cpm.train.Checkpoint;
 import cpm.train.History;
 import cpm.train.SessionCheckpoint;
 import cpm.train.TrainingSession;
-import cpm.train.loop.HistoryListener;
 import cpm.train.loop.RunFolder;
 import cpm.train.loop.StopRequestListener;
 import cpm.train.loop.TrainingLoop;
@@ -40,6 +39,7 @@ public final class Workbench implements AutoCloseable {
     private TrainingSession session;
     private AvsDataset data;
     private History history = new History();
+    private SessionHistory log;
     private TrainingSession.EvalResult lastEval;
     private Path runDir;
     private volatile TrainingSession training;
@@ -80,9 +80,13 @@ public final class Workbench implements AutoCloseable {
         m.register("step", "[N]", "train N steps (default 1) with a progress line; Ctrl-C stops at a step boundary",
                 "Each step is one step of l = l_agn + lambda (l_ACP + l_VCP + l_PCL) (Sec. 3.2), run by the same loop\n"
                         + "as ./cpm train: a history row every run.logInterval steps (`:set run.logInterval 1` for every\n"
-                        + "step), the STS where its window closes. The rows of this call are shown and `history` is rebound.",
+                        + "step), the STS where its window closes. The rows of this call are shown; `history` holds\n"
+                        + "every row, also of steps a snippet took with session.step().",
                 (a, c) -> step(a, c));
         m.register("history", "", "the training log of this session as a table (also bound as `history`)",
+                "One row every run.logInterval steps, however the step was taken (:step, or session.step() in a\n"
+                        + "snippet); `seconds` is training time. (The input history is in ~/.cpm/history: Up/Down,\n"
+                        + "Ctrl-R.)",
                 (a, c) -> historyTable());
         m.register("save", "[FILE]", "write a checkpoint (default: RUN/checkpoints/step-N.ckpt)",
                 "The run folder is the one given to `./cpm repl --run`, else runs/<recipe name>-repl. recipe.json\n"
@@ -226,8 +230,12 @@ public final class Workbench implements AutoCloseable {
     /** Makes {@code s} the live session (closing the previous one) and rebinds the variables. */
     private void adopt(TrainingSession s, History h) throws Exception {
         TrainingSession old = session;
+        if (log != null) {
+            log.detach();
+        }
         session = s;
         history = h;
+        log = new SessionHistory(s, h).attach(); // logs :step's steps and a snippet's session.step() alike
         recipe = s.recipe();
         data = Datasets.open(recipe, "train");
         if (old != null && old != s) {
@@ -241,7 +249,7 @@ public final class Workbench implements AutoCloseable {
         bind("session", TrainingSession.class, s);
         bind("model", AvsModel.class, s.model());
         bind("data", AvsDataset.class, data);
-        bind("history", Table.class, h.toTable());
+        bind("history", Table.class, log.table());
         bind("evaluation", TrainingSession.EvalResult.class, null);
     }
 
@@ -250,14 +258,13 @@ public final class Workbench implements AutoCloseable {
         int n = args.isBlank() ? 1 : parseCount(args, "usage: :step [N]");
         int before = history.size();
         long first = s.stepsDone();
-        TrainingLoop loop = new TrainingLoop(s, List.of(new HistoryListener(history, s.recipe(), null),
-                new StepLine(c.out(), n), new StopRequestListener()));
+        // the session's own SessionHistory logs the steps (it sees every step, however taken)
+        TrainingLoop loop = new TrainingLoop(s, List.of(new StepLine(c.out(), n), new StopRequestListener()));
         training = s;
         try {
             engine.call(() -> loop.run(first + n));
         } finally {
             training = null;
-            bind("history", Table.class, history.toTable());
         }
         Table all = history.toTable();
         Table mine = all.inRange(before, all.rowCount());
@@ -294,11 +301,9 @@ public final class Workbench implements AutoCloseable {
     }
 
     private Object historyTable() {
-        Table t = history.toTable();
+        Table t = log != null ? log.table() : history.toTable();
         bind("history", Table.class, t);
-        if (t.rowCount() == 0) {
-            t.setName("history (no steps yet: :step N trains)");
-        }
+        t.setName(t.rowCount() == 0 ? "history (no steps yet: :step N trains)" : "history");
         return t;
     }
 

@@ -42,16 +42,25 @@ public final class HistoryListener implements TrainingListener {
 
     @Override
     public void onStep(TrainingLoop loop, TrainingSession.StepResult result) {
-        TrainingSession session = loop.session();
+        record(loop.session(), result, before + (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Logs a step that {@code session} has just completed when it is due (what {@link #onStep} does for a loop;
+     * the REPL calls it for steps taken outside one). Returns whether a row was added.
+     *
+     * @param seconds the run's time so far
+     */
+    public boolean record(TrainingSession session, TrainingSession.StepResult result, double seconds) {
         long done = session.stepsDone();
         if (!window.logged(done)) {
-            return;
+            return false;
         }
-        double seconds = before + (System.nanoTime() - t0) / 1e9;
         double sts = window.closes(done) ? StsWindow.close(session.stability()) : Double.NaN;
         history.add(History.Row.of(new History.Logged(result, done, seconds, sts)));
         if (folder != null) {
             folder.writeHistory(history);
         }
+        return true;
     }
 }

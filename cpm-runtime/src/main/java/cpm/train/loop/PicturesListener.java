@@ -7,7 +7,8 @@ import cpm.train.TrainingSession;
 
 /**
  * The pictures at the end of training, in the run folder's pictures/: the training curves, run.pictures test
- * overlays (image | ground truth | prediction) and, with ACP on, the ACP masks of two training items.
+ * overlays from distinct clips (image | ground truth | prediction | error map, the per-image IoU in the title)
+ * and, with ACP on, the ACP masks of two training items.
  */
 public final class PicturesListener implements TrainingListener {
 

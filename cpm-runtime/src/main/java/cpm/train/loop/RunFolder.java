@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The layout of a run folder (spec/cli.md), written by {@code ./cpm train}, {@code ablate} and the REPL's
+ * The layout of a run folder (README.md), written by {@code ./cpm train}, {@code ablate} and the REPL's
  * {@code :save}, read by {@code eval}, {@code --resume} and {@code :load}. This is the one class that spells its
  * file names:
  * <pre>
