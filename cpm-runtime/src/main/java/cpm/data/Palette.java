@@ -68,11 +68,11 @@ public final class Palette {
                 lastIdx = index(rgb);
             }
             if (lastIdx < 0) {
-                throw new DataException(file, String.format("colour #%06X at pixel (x=%d, y=%d)", rgb, i % w, i / w),
+                throw new DataException(DataProblem.Kind.PALETTE, file, String.format("colour #%06X at pixel (x=%d, y=%d)", rgb, i % w, i / w),
                         "a PASCAL VOC palette colour");
             }
             if (lastIdx >= classCount) {
-                throw new DataException(file, String.format("class %d (colour #%06X) at pixel (x=%d, y=%d)", lastIdx,
+                throw new DataException(DataProblem.Kind.CLASS_INDEX, file, String.format("class %d (colour #%06X) at pixel (x=%d, y=%d)", lastIdx,
                         rgb, i % w, i / w), "a class index below " + classCount + " (label2idx / data.classes)");
             }
             out[i] = lastIdx;
