@@ -50,9 +50,11 @@ public final class AvsObjectsReader extends ClipDataset {
         boolean s4 = kind.equals("s4");
         Path base = base(root, kind);
         Path csv = base.resolve(s4 ? "s4_meta_data.csv" : "ms3_meta_data.csv");
+        int before = problems.reported();
         List<Metadata.Row> rows = Metadata.readCsv(csv,
                 s4 ? List.of("name", "category", "split") : List.of("video_id", "split"), problems);
         ClipRows rules = new ClipRows(csv, problems);
+        boolean readable = problems.reported() == before;
         Path data = base.resolve(s4 ? "s4_data" : "ms3_data");
         List<Clip> clips = new ArrayList<>();
         for (Metadata.Row row : rows) {
@@ -97,6 +99,9 @@ public final class AvsObjectsReader extends ClipDataset {
             }
             ok &= problems.requireFile(wav, "the audio of clip " + name);
             problems.keep(clips, new Clip(name, sp, frames, labels, wav), ok);
+        }
+        if (readable) {
+            ClipRows.requireItems(csv, split, clips, problems);
         }
         return clips;
     }

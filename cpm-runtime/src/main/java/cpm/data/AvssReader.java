@@ -70,9 +70,11 @@ public final class AvssReader extends ClipDataset {
     static List<Clip> scan(Path root, String split, String subset, boolean requireLabel, int defaultFrames,
                            Problems problems) {
         Path csv = root.resolve("metadata.csv");
+        int before = problems.reported();
         List<Metadata.Row> rows = Metadata.readCsv(csv,
                 requireLabel ? List.of("uid", "split", "label") : List.of("uid", "split"), problems);
         ClipRows rules = new ClipRows(csv, problems);
+        boolean readable = problems.reported() == before;
         List<Clip> clips = new ArrayList<>();
         for (Metadata.Row row : rows) {
             String label = row.get("label");
@@ -134,6 +136,9 @@ public final class AvssReader extends ClipDataset {
             Path wav = dir.resolve("audio.wav");
             ok &= problems.requireFile(wav, "the audio of clip " + uid);
             problems.keep(clips, new Clip(uid, row.get("split"), frameFiles, labels, wav), ok);
+        }
+        if (readable) {
+            ClipRows.requireItems(csv, split, clips, problems);
         }
         return clips;
     }

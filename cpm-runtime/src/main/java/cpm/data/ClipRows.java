@@ -56,6 +56,21 @@ final class ClipRows {
                 + first.get("split") + ")", "each clip on one row"));
     }
 
+    /**
+     * Training reads the train split and evaluates on the test split, so each needs a labelled frame (val is
+     * optional): checked for {@code split} (a reader), or for both when it is null (data check).
+     */
+    static void requireItems(Path csv, String split, List<ClipDataset.Clip> clips, Problems problems) {
+        for (String s : split == null ? List.of("train", "test") : List.of(split)) {
+            boolean any = clips.stream().anyMatch(c -> c.split().equals(s)
+                    && c.labels().stream().anyMatch(java.util.Objects::nonNull));
+            if (!s.equals("val") && !any) {
+                problems.report(new DataException(Kind.METADATA, csv, "no clip with a labelled frame in split " + s,
+                        "clips in the train and test splits (training reads train, evaluation test)"));
+            }
+        }
+    }
+
     /** A whole number of frames in [1, 100000] from the row's {@code column}, or null (reported) when not one. */
     Integer count(Metadata.Row row, String column) {
         String f = row.get(column);

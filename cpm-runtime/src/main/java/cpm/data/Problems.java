@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 final class Problems {
 
     private final Consumer<DataProblem> sink;
+    private int reported;
 
     private Problems(Consumer<DataProblem> sink) {
         this.sink = sink;
@@ -35,7 +36,13 @@ final class Problems {
         if (sink == null) {
             throw e;
         }
+        reported++;
         sink.accept(DataProblem.of(e));
+    }
+
+    /** Problems reported so far (collecting). */
+    int reported() {
+        return reported;
     }
 
     /** Reports {@code e} and returns false (for {@code ok &= ...}). */

@@ -65,6 +65,8 @@ class DataRulesCliTest {
                 "train, val or test");
         // a frames column that is not a number: silently replaced by data.framesPerClip
         refusedAlike(csv(header + t0.replace(",5\n", ",five\n") + t1 + e0), "line 2", "frames \"five\"");
+        // no test clips: check passed it, training failed when it came to evaluate
+        refusedAlike(csv(header + t0 + t1), "metadata.csv", "no clip with a labelled frame in split test");
         // a short row: silently read as a clip without a split
         refusedAlike(csv(header + t0 + t1 + e0 + "train-semantic-000001\n"), "line 5", "1 field", "6 fields");
     }
