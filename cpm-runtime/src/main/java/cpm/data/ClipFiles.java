@@ -28,8 +28,17 @@ final class ClipFiles {
 
     /** Frame {@code f} of a clip with its decoded label map; null when a problem was reported (collecting). */
     static Frame frame(ClipDataset.Clip clip, int f, LabelDecoder decoder, Problems problems) {
+        return frame(clip, f, decoder, problems, img -> { });
+    }
+
+    /** As {@link #frame(ClipDataset.Clip, int, LabelDecoder, Problems)}; {@code decoded} sees the frame image. */
+    static Frame frame(ClipDataset.Clip clip, int f, LabelDecoder decoder, Problems problems,
+                       java.util.function.Consumer<BufferedImage> decoded) {
         Path fp = clip.frames().get(f), lp = clip.labels().get(f);
         BufferedImage img = image(fp, problems);
+        if (img != null) {
+            decoded.accept(img);
+        }
         BufferedImage lab = image(lp, problems);
         if (img == null || lab == null) {
             return null;

@@ -3,7 +3,6 @@ package cpm.data;
 import cpm.dsl.Recipe;
 import cpm.dsl.SyntheticCatalog;
 
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -141,11 +140,7 @@ public final class DataCheck {
             if (lp == null || fp == null || !Files.isRegularFile(fp) || !Files.isRegularFile(lp)) {
                 continue; // unlabelled (training never reads it) or missing (reported by the scan)
             }
-            ClipFiles.Frame frame = ClipFiles.frame(c, f, d, problems);
-            if (frame != null) {
-                BufferedImage img = frame.image();
-                summary.image(img.getWidth(), img.getHeight());
-            }
+            ClipFiles.frame(c, f, d, problems, img -> summary.image(img.getWidth(), img.getHeight()));
         }
         if (Files.isRegularFile(c.wav())) {
             WavIO.Wav w = ClipFiles.audio(c, settings.secondsPerFrame(), settings.channels(), problems);

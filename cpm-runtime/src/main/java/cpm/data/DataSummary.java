@@ -84,7 +84,7 @@ public final class DataSummary {
         out.add(String.format(Locale.ROOT, "  %-16s %s", "classes", classes.isEmpty() ? "unknown (no valid class map)"
                 : classes.size() + (binary ? " (binary masks)" : "") + ": " + String.join(", ", classes)));
         out.add(String.format(Locale.ROOT, "  %-16s %s", "image sizes", images == 0 ? "none decoded"
-                : range(minW + "x" + minH, maxW + "x" + maxH) + " (" + images + " labelled frames without problems)"));
+                : range(minW + "x" + minH, maxW + "x" + maxH) + " (" + images + " labelled frames decoded)"));
         if (channels.isEmpty()) {
             out.add(String.format(Locale.ROOT, "  %-16s %s", "audio", "none decoded"));
         } else {

@@ -98,7 +98,7 @@ class DataRulesCliTest {
         assertLine(r.out(), "labelled frames", (train + test) * FRAMES + ": train " + train * FRAMES + ", test "
                 + test * FRAMES);
         assertLine(r.out(), "classes", k + ": background, bell, drum");
-        assertLine(r.out(), "image sizes", SIZE + "x" + SIZE + " (" + (train + test) * FRAMES + " labelled frames");
+        assertLine(r.out(), "image sizes", SIZE + "x" + SIZE + " (" + (train + test) * FRAMES + " labelled frames decoded)");
         assertLine(r.out(), "audio", String.format(java.util.Locale.ROOT, "%.2f s, %d Hz, mono", (double) FRAMES, SynthWriter.SAMPLE_RATE));
         assertTrue(r.out().contains("ok: no problems found"), r.out());
     }
@@ -134,6 +134,7 @@ class DataRulesCliTest {
         assertTrue(r.err().contains(total + " problem(s) in " + d + " (colour outside the palette: " + total + ")"),
                 r.err());
         assertLine(r.out(), "labelled frames", total + ": train " + (total - FRAMES) + ", test " + FRAMES);
+        assertLine(r.out(), "image sizes", "32x32 (" + total + " labelled frames decoded)");
         assertTrue(r.out().lines().count() < 40, r.out());
         CliFixtures.Result t = train(d, quick(d));
         assertEquals(2, t.code(), t.err());
