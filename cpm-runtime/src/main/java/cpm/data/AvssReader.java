@@ -34,7 +34,7 @@ public final class AvssReader extends ClipDataset {
     /** data.classes when given, else label2idx.json under the root. */
     static List<String> classesOf(Path root, Recipe r) {
         List<String> given = r.data().classes();
-        return given.isEmpty() ? Metadata.readLabel2Idx(root.resolve("label2idx.json"), Problems.throwing()) : given;
+        return given.isEmpty() ? ClassMap.read(root.resolve("label2idx.json"), Problems.throwing()) : given;
     }
 
     @Override

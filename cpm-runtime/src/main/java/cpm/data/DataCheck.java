@@ -13,8 +13,9 @@ import java.util.stream.Collectors;
 
 /**
  * Checks a data set on disk without training ({@code ./cpm data check}): applies the readers' own rules
- * ({@link Metadata}, {@link ClipRows}, {@link ClipFiles}, {@link Palette}, {@link WavIO}) to every split and
- * every item, collecting every problem instead of stopping at the first, and summarises what it read.
+ * ({@link TextFiles}, {@link Metadata}, {@link ClassMap}, {@link ClipRows}, {@link ClipFiles}, {@link Palette},
+ * {@link WavIO}) to every split and every item, collecting every problem instead of stopping at the first, and
+ * summarises what it read.
  */
 public final class DataCheck {
 
@@ -119,9 +120,10 @@ public final class DataCheck {
     }
 
     /** The palette decoder for the class map (recipe classes, else label2idx.json); null when it is invalid. */
-    private static ClipFiles.LabelDecoder classes(Path root, Settings settings, DataSummary summary, Problems problems) {
+    private static ClipFiles.LabelDecoder classes(Path root, Settings settings, DataSummary summary,
+                                                  Problems problems) {
         List<String> names = settings.classes().isEmpty()
-                ? Metadata.readLabel2Idx(root.resolve("label2idx.json"), problems) : settings.classes();
+                ? ClassMap.read(root.resolve("label2idx.json"), problems) : settings.classes();
         summary.classes(names, false);
         if (names == null) {
             return null;

@@ -1,5 +1,7 @@
 package cpm.data;
 
+import cpm.data.DataProblem.Kind;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,7 +28,7 @@ public final class Images {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
-                throw new DataException(DataProblem.Kind.IMAGE, file, "a file no image decoder accepts",
+                throw new DataException(Kind.IMAGE, file, "a file no image decoder accepts",
                         "a PNG or JPEG image");
             }
             ImageReader reader = readers.next();
@@ -34,7 +36,7 @@ public final class Images {
                 reader.setInput(in, true, true);
                 int w = reader.getWidth(0), h = reader.getHeight(0);
                 if (w > MAX_SIDE || h > MAX_SIDE || (long) w * h > MAX_PIXELS) {
-                    throw new DataException(DataProblem.Kind.IMAGE, file, "an image of " + w + "x" + h + " pixels",
+                    throw new DataException(Kind.IMAGE, file, "an image of " + w + "x" + h + " pixels",
                             "at most " + MAX_SIDE + " pixels a side and " + MAX_PIXELS / 1_000_000 + " megapixels");
                 }
                 return reader.read(0);
@@ -45,7 +47,7 @@ public final class Images {
             if (e instanceof DataException de) {
                 throw de;
             }
-            throw new DataException(DataProblem.Kind.IMAGE, file, "an unreadable image (" + e.getMessage() + ")",
+            throw new DataException(Kind.IMAGE, file, "an unreadable image (" + e.getMessage() + ")",
                     "a PNG or JPEG image", e);
         }
     }

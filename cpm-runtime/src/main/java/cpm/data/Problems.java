@@ -51,7 +51,7 @@ final class Problems {
         return false;
     }
 
-    /** Reports "no such file" for {@code file} (expected: {@code what}) unless it is a regular file; true when it is. */
+    /** Reports "no such file" for {@code file} (expected: {@code what}) unless it is a regular file; true if it is. */
     boolean requireFile(Path file, String what) {
         if (Files.isRegularFile(file)) {
             return true;

@@ -71,9 +71,12 @@ class DataRulesCliTest {
         refusedAlike(csv(header + t0 + t1 + e0 + "train-semantic-000001\n"), "line 5", "1 field", "6 fields");
     }
 
-    /** Audio too short for its frames (training padded it with silence) and mono audio for a stereo recipe. */
+    /**
+     * Audio too short for its frames (training padded it with silence), mono audio for a stereo recipe, and a
+     * frame whose header claims 40000x40000 pixels (refused before its pixels are allocated).
+     */
     @Test
-    void checkAndTrainRefuseTheSameAudio() throws IOException {
+    void checkAndTrainRefuseTheSameFiles() throws IOException {
         Path d = variant(x -> truncateWav(clip(x, "train", 0).resolve("audio.wav"), 2.0));
         refusedAlike(d, quick(d), "audio.wav", "2.00 s of audio", "at least 4.00 s");
         // check --recipe applies the recipe's audio.channels; training with that recipe refuses the same file
@@ -81,6 +84,14 @@ class DataRulesCliTest {
         Path ok = variant(x -> { });
         refusedAlike(ok, stereo.with("data.path", ok.toString()), "audio.wav", "found mono audio",
                 "stereo audio (recipe audio.channels = 2)");
+        Path huge = variant(x -> {
+            for (int c = 0; c < TRAIN; c++) {
+                for (int f = 0; f < FRAMES; f++) {
+                    write(clip(x, "train", c).resolve("frames/" + f + ".png"), absurdPng(40000, 40000));
+                }
+            }
+        });
+        refusedAlike(huge, "frames/", "an image of 40000x40000 pixels", "at most 16384 pixels a side");
     }
 
     /** The summary counts what SynthWriter wrote; a good set passes both. */
@@ -286,6 +297,35 @@ class DataRulesCliTest {
 
     static Path clip(Path dataRoot, String split, int index) {
         return BadInputCatalogueTest.clip(dataRoot, split, index);
+    }
+
+    static void write(Path f, byte[] bytes) {
+        try {
+            Files.write(f, bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A PNG whose header claims w x h RGB pixels (its data is a few bytes). */
+    static byte[] absurdPng(int w, int h) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) 2);
+        chunk(out, "IHDR", ihdr.array());
+        chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(type.getBytes(StandardCharsets.US_ASCII));
+        crc.update(data);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(type.getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(data);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
     /** Keeps the first {@code seconds} of a 16-bit mono WAV written by SynthWriter (44-byte header). */
