@@ -104,43 +104,48 @@ public final class AvssReader extends ClipDataset {
             if (frames == null || (split != null && !row.get("split").equals(split))) {
                 continue;
             }
-            int n = frames;
-            if (!Files.isDirectory(dir)) {
-                problems.report(new DataException(Kind.MISSING, dir, "no such folder", "the folder of clip " + uid
-                        + " (metadata.csv line " + row.line() + ")"));
-                continue;
-            }
-            boolean onlyFirst = label.equals("v1s") && row.get("split").equals("train");
-            boolean ok = true;
-            List<Path> frameFiles = new ArrayList<>(), labels = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                Path jpg = dir.resolve("frames").resolve(i + ".jpg"), png = dir.resolve("frames").resolve(i + ".png");
-                Path fr = Files.isRegularFile(jpg) ? jpg : Files.isRegularFile(png) ? png : null;
-                if (fr == null) {
-                    ok = problems.fail(new DataException(Kind.MISSING, jpg, "no such file (nor " + png.getFileName()
-                            + ")", "frame " + i + " of " + n + " of clip " + uid));
-                }
-                frameFiles.add(fr);
-                Path lp = dir.resolve("labels_rgb").resolve(i + ".png");
-                boolean labelled = !onlyFirst || i == 0;
-                if (labelled) {
-                    ok &= problems.requireFile(lp, "the label map of frame " + i + " of clip " + uid);
-                }
-                labels.add(labelled ? lp : null);
-            }
-            int present = countFiles(dir.resolve("frames"));
-            if (present > n) {
-                ok = problems.fail(new DataException(Kind.FRAME_COUNT, dir.resolve("frames"), present + " frames",
-                        n + " frames for label \"" + label + "\""));
-            }
-            Path wav = dir.resolve("audio.wav");
-            ok &= problems.requireFile(wav, "the audio of clip " + uid);
-            problems.keep(clips, new Clip(uid, row.get("split"), frameFiles, labels, wav), ok);
+            clip(dir, row, frames, problems, clips);
         }
         if (readable) {
             ClipRows.requireItems(csv, split, clips, problems);
         }
         return clips;
+    }
+
+    /** The files of the clip in {@code dir} (n frames), each one that training reads required to exist. */
+    private static void clip(Path dir, Metadata.Row row, int n, Problems problems, List<Clip> clips) {
+        String uid = row.get("uid"), label = row.get("label");
+        if (!Files.isDirectory(dir)) {
+            problems.report(new DataException(Kind.MISSING, dir, "no such folder", "the folder of clip " + uid
+                    + " (metadata.csv line " + row.line() + ")"));
+            return;
+        }
+        boolean onlyFirst = label.equals("v1s") && row.get("split").equals("train");
+        boolean ok = true;
+        List<Path> frameFiles = new ArrayList<>(), labels = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path jpg = dir.resolve("frames").resolve(i + ".jpg"), png = dir.resolve("frames").resolve(i + ".png");
+            Path fr = Files.isRegularFile(jpg) ? jpg : Files.isRegularFile(png) ? png : null;
+            if (fr == null) {
+                ok = problems.fail(new DataException(Kind.MISSING, jpg, "no such file (nor " + png.getFileName()
+                        + ")", "frame " + i + " of " + n + " of clip " + uid));
+            }
+            frameFiles.add(fr);
+            Path lp = dir.resolve("labels_rgb").resolve(i + ".png");
+            boolean labelled = !onlyFirst || i == 0;
+            if (labelled) {
+                ok &= problems.requireFile(lp, "the label map of frame " + i + " of clip " + uid);
+            }
+            labels.add(labelled ? lp : null);
+        }
+        int present = countFiles(dir.resolve("frames"));
+        if (present > n) {
+            ok = problems.fail(new DataException(Kind.FRAME_COUNT, dir.resolve("frames"), present + " frames",
+                    n + " frames for label \"" + label + "\""));
+        }
+        Path wav = dir.resolve("audio.wav");
+        ok &= problems.requireFile(wav, "the audio of clip " + uid);
+        problems.keep(clips, new Clip(uid, row.get("split"), frameFiles, labels, wav), ok);
     }
 
     private static int countFiles(Path dir) {

@@ -108,8 +108,8 @@ final class ClassMap {
         }
         for (int i = 0; i < byIdx.size(); i++) {
             if (!byIdx.containsKey(i)) {
-                problem(problems, json, "no class at index " + i + " (" + byIdx.size() + " classes, indices "
-                        + byIdx.keySet() + ")", "indices 0.." + (byIdx.size() - 1) + " without gaps");
+                problem(problems, json, "no class at index " + i + " (" + byIdx.size() + " classes, the largest index "
+                        + byIdx.lastKey() + ")", "indices 0.." + (byIdx.size() - 1) + " without gaps");
                 return null;
             }
         }
