@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * AVSBench-Objects, docs/datasets.md: S4 ({@code Single-source/}, train clips labelled at frame 1 only) and MS3
@@ -40,6 +39,10 @@ public final class AvsObjectsReader extends ClipDataset {
         return root.resolve(sub);
     }
 
+    /**
+     * The clips of a split (all splits when {@code split} is null): the rows' rules ({@link ClipRows}) over the
+     * whole file, the files' rules for the split's rows; problems go to {@code problems}.
+     */
     static List<Clip> scan(Path root, String kind, String split, Problems problems) {
         if (!kind.equals("s4") && !kind.equals("ms3")) {
             throw new DataException("data.kind", "\"" + kind + "\"", "s4 or ms3");
@@ -47,48 +50,58 @@ public final class AvsObjectsReader extends ClipDataset {
         boolean s4 = kind.equals("s4");
         Path base = base(root, kind);
         Path csv = base.resolve(s4 ? "s4_meta_data.csv" : "ms3_meta_data.csv");
-        List<Map<String, String>> rows = problems.readCsv(csv,
-                s4 ? List.of("name", "category", "split") : List.of("video_id", "split"));
+        int before = problems.reported();
+        List<Metadata.Row> rows = Metadata.readCsv(csv,
+                s4 ? List.of("name", "category", "split") : List.of("video_id", "split"), problems);
+        ClipRows rules = new ClipRows(csv, problems);
+        boolean readable = problems.reported() == before;
         Path data = base.resolve(s4 ? "s4_data" : "ms3_data");
         List<Clip> clips = new ArrayList<>();
-        int rowNo = 1;
-        for (Map<String, String> row : rows) {
-            rowNo++;
+        for (Metadata.Row row : rows) {
             String sp = row.get("split");
-            if (split != null && !sp.equals(split)) {
+            String name = s4 ? row.get("name") : row.get("video_id");
+            String cat = row.get("category");
+            boolean valid = rules.split(row) & rules.present(row, s4 ? "name" : "video_id", "the clip's name");
+            if (s4) {
+                valid &= rules.present(row, "category", "the clip's category (its folder's name)");
+            }
+            if (!valid) {
                 continue;
             }
-            String name = s4 ? row.get("name") : row.get("video_id");
+            int line = row.line();
             List<Path> frames = new ArrayList<>(), labels = new ArrayList<>();
             Path wav;
-            boolean ok = true;
             try {
-                for (int i = 1; i <= FRAMES; i++) {
-                    Path fr, gt;
-                    if (s4) {
-                        String cat = row.get("category");
-                        fr = Metadata.inside(data, csv, rowNo, "visual_frames", sp, cat, name, name + "_" + i + ".png");
-                        gt = Metadata.inside(data, csv, rowNo, "gt_masks", sp, cat, name, name + "_" + i + ".png");
-                    } else {
-                        fr = Metadata.inside(data, csv, rowNo, "visual_frames", name + ".mp4_" + i + ".png");
-                        gt = Metadata.inside(data, csv, rowNo, "gt_masks", sp, name, name + "_" + i + ".png");
-                    }
-                    boolean labelled = !(s4 && sp.equals("train")) || i == 1;
-                    ok &= problems.requireFile(fr, "frame " + i + " of clip " + name);
-                    if (labelled) {
-                        ok &= problems.requireFile(gt, "the mask of frame " + i + " of clip " + name);
-                    }
-                    frames.add(fr);
-                    labels.add(labelled ? gt : null);
+                Path key = s4 ? Metadata.inside(data, csv, line, cat, name) : Metadata.inside(data, csv, line, name);
+                if (!rules.once(row, key, name) || (split != null && !sp.equals(split))) {
+                    continue;
                 }
-                wav = s4 ? Metadata.inside(data, csv, rowNo, "audio_wav", sp, row.get("category"), name + ".wav")
-                        : Metadata.inside(data, csv, rowNo, "audio_wav", sp, name + ".wav");
+                for (int i = 1; i <= FRAMES; i++) {
+                    frames.add(s4 ? Metadata.inside(data, csv, line, "visual_frames", sp, cat, name, name + "_" + i + ".png")
+                            : Metadata.inside(data, csv, line, "visual_frames", name + ".mp4_" + i + ".png"));
+                    boolean labelled = !(s4 && sp.equals("train")) || i == 1;
+                    labels.add(!labelled ? null : s4
+                            ? Metadata.inside(data, csv, line, "gt_masks", sp, cat, name, name + "_" + i + ".png")
+                            : Metadata.inside(data, csv, line, "gt_masks", sp, name, name + "_" + i + ".png"));
+                }
+                wav = s4 ? Metadata.inside(data, csv, line, "audio_wav", sp, cat, name + ".wav")
+                        : Metadata.inside(data, csv, line, "audio_wav", sp, name + ".wav");
             } catch (DataException e) {
                 problems.report(e);
                 continue;
             }
+            boolean ok = true;
+            for (int i = 0; i < FRAMES; i++) {
+                ok &= problems.requireFile(frames.get(i), "frame " + (i + 1) + " of clip " + name);
+                if (labels.get(i) != null) {
+                    ok &= problems.requireFile(labels.get(i), "the mask of frame " + (i + 1) + " of clip " + name);
+                }
+            }
             ok &= problems.requireFile(wav, "the audio of clip " + name);
-            problems.keep(clips, new Clip(name, frames, labels, wav), ok);
+            problems.keep(clips, new Clip(name, sp, frames, labels, wav), ok);
+        }
+        if (readable) {
+            ClipRows.requireItems(csv, split, clips, problems);
         }
         return clips;
     }

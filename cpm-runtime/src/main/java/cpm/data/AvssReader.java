@@ -1,5 +1,6 @@
 package cpm.data;
 
+import cpm.data.DataProblem.Kind;
 import cpm.dsl.Recipe;
 
 import java.awt.image.BufferedImage;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -34,7 +34,7 @@ public final class AvssReader extends ClipDataset {
     /** data.classes when given, else label2idx.json under the root. */
     static List<String> classesOf(Path root, Recipe r) {
         List<String> given = r.data().classes();
-        return given.isEmpty() ? Metadata.readLabel2Idx(root.resolve("label2idx.json")) : given;
+        return given.isEmpty() ? ClassMap.read(root.resolve("label2idx.json"), Problems.throwing()) : given;
     }
 
     @Override
@@ -43,24 +43,19 @@ public final class AvssReader extends ClipDataset {
     }
 
     /**
-     * Frames per clip of a label: 5 for v1s and v1m, 10 for v2, else the frames column, else the frames on disk,
-     * else the recipe's data.framesPerClip.
+     * Frames per clip of a label: 5 for v1s and v1m, 10 for v2, else the frames column (a whole number), else
+     * the frames on disk, else the recipe's data.framesPerClip. Null (reported) when the frames column is bad.
      */
-    static int framesOf(Map<String, String> row, Path dir, int defaultFrames) {
-        String label = row.getOrDefault("label", "");
+    static Integer framesOf(Metadata.Row row, Path dir, int defaultFrames, ClipRows rules) {
+        String label = row.get("label");
         if (label.equals("v1s") || label.equals("v1m")) {
             return 5;
         }
         if (label.equals("v2")) {
             return 10;
         }
-        String f = row.getOrDefault("frames", "");
-        if (!f.isEmpty()) {
-            try {
-                return Integer.parseInt(f);
-            } catch (NumberFormatException e) {
-                return defaultFrames;
-            }
+        if (!row.get("frames").isEmpty()) {
+            return rules.count(row, "frames");
         }
         int onDisk = countFiles(dir.resolve("frames"));
         return onDisk > 0 ? onDisk : defaultFrames;
@@ -68,72 +63,89 @@ public final class AvssReader extends ClipDataset {
 
     /**
      * The clips of a split (all splits when {@code split} is null), keeping rows whose subset (column
-     * "subset", else "label") equals {@code subset} when that is given. Every missing file, row outside the
-     * root or frame-count mismatch goes to {@code problems}; clips with problems are left out.
+     * "subset", else "label") equals {@code subset} when that is given. The rows' rules ({@link ClipRows}) are
+     * applied to every row of the file, the files' rules to the split's rows: every missing file, row outside
+     * the root or frame-count mismatch goes to {@code problems}; clips with problems are left out.
      */
     static List<Clip> scan(Path root, String split, String subset, boolean requireLabel, int defaultFrames,
                            Problems problems) {
         Path csv = root.resolve("metadata.csv");
-        List<Map<String, String>> rows = problems.readCsv(csv,
-                requireLabel ? List.of("uid", "split", "label") : List.of("uid", "split"));
+        int before = problems.reported();
+        List<Metadata.Row> rows = Metadata.readCsv(csv,
+                requireLabel ? List.of("uid", "split", "label") : List.of("uid", "split"), problems);
+        ClipRows rules = new ClipRows(csv, problems);
+        boolean readable = problems.reported() == before;
         List<Clip> clips = new ArrayList<>();
-        int rowNo = 1;
-        for (Map<String, String> row : rows) {
-            rowNo++;
-            if (split != null && !row.get("split").equals(split)) {
-                continue;
-            }
-            String label = row.getOrDefault("label", "");
-            if (subset != null && (row.containsKey("subset") || row.containsKey("label"))) {
-                String s = row.containsKey("subset") ? row.get("subset") : label;
+        for (Metadata.Row row : rows) {
+            String label = row.get("label");
+            if (subset != null && (row.has("subset") || row.has("label"))) {
+                String s = row.has("subset") ? row.get("subset") : label;
                 if (!s.equalsIgnoreCase(subset)) {
                     continue;
                 }
             }
             String uid = row.get("uid");
+            if (!(rules.split(row) & rules.present(row, "uid", "the clip's id (its folder's name)")
+                    & (!requireLabel || rules.present(row, "label", "v1s, v1m, v2 or the folder holding the clip")))) {
+                continue;
+            }
             Path dir;
             try {
-                dir = label.isEmpty() ? Metadata.inside(root, csv, rowNo, uid) : Metadata.inside(root, csv, rowNo, label, uid);
+                dir = label.isEmpty() ? Metadata.inside(root, csv, row.line(), uid)
+                        : Metadata.inside(root, csv, row.line(), label, uid);
             } catch (DataException e) {
                 problems.report(e);
                 continue;
             }
-            if (!Files.isDirectory(dir)) {
-                problems.report(new DataException(dir, "no such folder", "the folder of clip " + uid
-                        + " (metadata.csv row " + rowNo + ")"));
+            if (!rules.once(row, dir, uid)) {
                 continue;
             }
-            int n = framesOf(row, dir, defaultFrames);
-            boolean onlyFirst = label.equals("v1s") && row.get("split").equals("train");
-            boolean ok = true;
-            List<Path> frames = new ArrayList<>(), labels = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                Path jpg = dir.resolve("frames").resolve(i + ".jpg"), png = dir.resolve("frames").resolve(i + ".png");
-                Path fr = Files.isRegularFile(jpg) ? jpg : Files.isRegularFile(png) ? png : null;
-                if (fr == null) {
-                    problems.report(new DataException(jpg, "no such file (nor " + png.getFileName() + ")",
-                            "frame " + i + " of " + n + " of clip " + uid));
-                    ok = false;
-                }
-                frames.add(fr);
-                Path lp = dir.resolve("labels_rgb").resolve(i + ".png");
-                boolean labelled = !onlyFirst || i == 0;
-                if (labelled) {
-                    ok &= problems.requireFile(lp, "the label map of frame " + i + " of clip " + uid);
-                }
-                labels.add(labelled ? lp : null);
+            Integer frames = framesOf(row, dir, defaultFrames, rules);
+            if (frames == null || (split != null && !row.get("split").equals(split))) {
+                continue;
             }
-            int present = countFiles(dir.resolve("frames"));
-            if (present > n) {
-                problems.report(new DataException(dir.resolve("frames"), present + " frames",
-                        n + " frames for label \"" + label + "\""));
-                ok = false;
-            }
-            Path wav = dir.resolve("audio.wav");
-            ok &= problems.requireFile(wav, "the audio of clip " + uid);
-            problems.keep(clips, new Clip(uid, frames, labels, wav), ok);
+            clip(dir, row, frames, problems, clips);
+        }
+        if (readable) {
+            ClipRows.requireItems(csv, split, clips, problems);
         }
         return clips;
+    }
+
+    /** The files of the clip in {@code dir} (n frames), each one that training reads required to exist. */
+    private static void clip(Path dir, Metadata.Row row, int n, Problems problems, List<Clip> clips) {
+        String uid = row.get("uid"), label = row.get("label");
+        if (!Files.isDirectory(dir)) {
+            problems.report(new DataException(Kind.MISSING, dir, "no such folder", "the folder of clip " + uid
+                    + " (metadata.csv line " + row.line() + ")"));
+            return;
+        }
+        boolean onlyFirst = label.equals("v1s") && row.get("split").equals("train");
+        boolean ok = true;
+        List<Path> frameFiles = new ArrayList<>(), labels = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path jpg = dir.resolve("frames").resolve(i + ".jpg"), png = dir.resolve("frames").resolve(i + ".png");
+            Path fr = Files.isRegularFile(jpg) ? jpg : Files.isRegularFile(png) ? png : null;
+            if (fr == null) {
+                ok = problems.fail(new DataException(Kind.MISSING, jpg, "no such file (nor " + png.getFileName()
+                        + ")", "frame " + i + " of " + n + " of clip " + uid));
+            }
+            frameFiles.add(fr);
+            Path lp = dir.resolve("labels_rgb").resolve(i + ".png");
+            boolean labelled = !onlyFirst || i == 0;
+            if (labelled) {
+                ok &= problems.requireFile(lp, "the label map of frame " + i + " of clip " + uid);
+            }
+            labels.add(labelled ? lp : null);
+        }
+        int present = countFiles(dir.resolve("frames"));
+        if (present > n) {
+            ok = problems.fail(new DataException(Kind.FRAME_COUNT, dir.resolve("frames"), present + " frames",
+                    n + " frames for label \"" + label + "\""));
+        }
+        Path wav = dir.resolve("audio.wav");
+        ok &= problems.requireFile(wav, "the audio of clip " + uid);
+        problems.keep(clips, new Clip(uid, row.get("split"), frameFiles, labels, wav), ok);
     }
 
     private static int countFiles(Path dir) {

@@ -16,8 +16,8 @@ import java.util.List;
  */
 abstract class ClipDataset implements AvsDataset {
 
-    /** One clip: frame files, label files (null where a frame is unlabelled) and the WAV file. */
-    record Clip(String uid, List<Path> frames, List<Path> labels, Path wav) {
+    /** One clip: its split, frame files, label files (null where a frame is unlabelled) and the WAV file. */
+    record Clip(String uid, String split, List<Path> frames, List<Path> labels, Path wav) {
     }
 
     private final String name;
@@ -26,6 +26,7 @@ abstract class ClipDataset implements AvsDataset {
     private final int channels;
     private final int sampleRate;
     private final int samplesPerFrame;
+    private final double secondsPerFrame;
     private final int imageSize;
     private final boolean original;
     private final Images.Fit fit;
@@ -43,7 +44,8 @@ abstract class ClipDataset implements AvsDataset {
         this.clips = clips;
         this.channels = r.audio().channels();
         this.sampleRate = r.audio().sampleRate();
-        this.samplesPerFrame = (int) Math.round(sampleRate * r.audio().secondsPerFrame());
+        this.secondsPerFrame = r.audio().secondsPerFrame();
+        this.samplesPerFrame = (int) Math.round(sampleRate * secondsPerFrame);
         this.imageSize = r.image().size();
         this.original = r.image().originalResolution();
         this.fit = Images.Fit.of(r.data().resize());
@@ -93,16 +95,11 @@ abstract class ClipDataset implements AvsDataset {
     public Sample get(int index) {
         Clip clip = clips.get(itemClip[index]);
         int f = itemFrame[index];
-        Path framePath = clip.frames().get(f), labelPath = clip.labels().get(f);
-        BufferedImage img = Images.read(framePath);
-        BufferedImage lab = Images.read(labelPath);
+        ClipFiles.Frame frame = ClipFiles.frame(clip, f, this::decodeLabel, Problems.throwing());
+        BufferedImage img = frame.image();
         int h = img.getHeight(), w = img.getWidth();
-        if (lab.getHeight() != h || lab.getWidth() != w) {
-            throw new DataException(labelPath, "a label map of " + lab.getWidth() + "x" + lab.getHeight(),
-                    w + "x" + h + " like its frame " + framePath.getFileName());
-        }
         float[] rgb = Images.toChw(img);
-        int[] label = decodeLabel(lab, labelPath);
+        int[] label = frame.label();
         boolean[] tags = tagsOf(label);
         tagCache[index] = tags;
         if (!original) {
@@ -122,7 +119,8 @@ abstract class ClipDataset implements AvsDataset {
         synchronized (this) {
             if (cachedClip != c) {
                 Clip clip = clips.get(c);
-                cachedAudio = WavIO.conform(WavIO.read(clip.wav()), sampleRate, channels, clip.wav());
+                WavIO.Wav wav = ClipFiles.audio(clip, secondsPerFrame, channels, Problems.throwing());
+                cachedAudio = WavIO.conform(wav, sampleRate, channels, clip.wav());
                 cachedClip = c;
             }
             a = cachedAudio;
@@ -136,7 +134,8 @@ abstract class ClipDataset implements AvsDataset {
         boolean[] t = tagCache[index];
         if (t == null) {
             Path p = clips.get(itemClip[index]).labels().get(itemFrame[index]);
-            t = tagsOf(decodeLabel(Images.read(p), p));
+            t = tagsOf(ClipFiles.label(ClipFiles.image(p, Problems.throwing()), p, this::decodeLabel,
+                    Problems.throwing()));
             tagCache[index] = t;
         }
         return t;

@@ -1,39 +1,96 @@
 package cpm.data;
 
-import java.awt.image.BufferedImage;
+import cpm.dsl.Recipe;
+import cpm.dsl.SyntheticCatalog;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * Checks a data set on disk without training ({@code ./cpm data check}): lists every problem (missing
- * frames, label maps or WAVs, metadata rows naming files outside the root, frame-count mismatches, label maps
- * whose size differs from their frame, colours outside the palette, unknown classes, unreadable or truncated
- * WAVs) instead of stopping at the first.
+ * Checks a data set on disk without training ({@code ./cpm data check}): applies the readers' own rules
+ * ({@link TextFiles}, {@link Metadata}, {@link ClassMap}, {@link ClipRows}, {@link ClipFiles}, {@link Palette},
+ * {@link WavIO}) to every split and every item, collecting every problem instead of stopping at the first, and
+ * summarises what it read.
  */
 public final class DataCheck {
 
     private DataCheck() {
     }
 
-    /** Every problem found under {@code root} for a data.kind (avss, synthetic, s4, ms3, vpo-ss/ms/msmi). */
-    public static List<DataProblem> check(Path root, String kind) {
-        List<DataProblem> out = new ArrayList<>();
-        Problems problems = Problems.collecting(out::add);
-        if (!Files.isDirectory(root)) {
-            out.add(new DataProblem(String.valueOf(root), "no such folder"));
+    /**
+     * The recipe fields the rules depend on: frames per clip when neither a label nor the disk tells, the class
+     * names (empty: label2idx.json), the audio channels training asks for (0: any) and seconds per frame.
+     */
+    public record Settings(int framesPerClip, List<String> classes, int channels, double secondsPerFrame) {
+        public static final Settings DEFAULT = new Settings(5, List.of(), 0, 1.0);
+
+        public static Settings of(Recipe r) {
+            return new Settings(r.data().framesPerClip(), r.data().classes(), r.audio().channels(),
+                    r.audio().secondsPerFrame());
+        }
+    }
+
+    /** The problems found (in the order found) and the summary of what was read. */
+    public record Report(Path root, String kind, List<DataProblem> problems, DataSummary summary) {
+
+        /** Problem lines grouped by kind (kinds in the order first found), at most {@code perKind} of each. */
+        public List<String> problemLines(int perKind) {
+            List<String> out = new ArrayList<>();
+            for (Map.Entry<DataProblem.Kind, List<DataProblem>> e : byKind().entrySet()) {
+                List<DataProblem> ps = e.getValue();
+                for (int i = 0; i < Math.min(perKind, ps.size()); i++) {
+                    out.add(ps.get(i).toString());
+                }
+                if (ps.size() > perKind) {
+                    out.add("  ... and " + (ps.size() - perKind) + " more of this kind (" + e.getKey().label() + ")");
+                }
+            }
             return out;
         }
+
+        /** The count of problems of each kind: "kind1: n1, kind2: n2". */
+        public String countsByKind() {
+            return byKind().entrySet().stream().map(e -> e.getKey().label() + ": " + e.getValue().size())
+                    .collect(Collectors.joining(", "));
+        }
+
+        private Map<DataProblem.Kind, List<DataProblem>> byKind() {
+            return problems.stream().collect(Collectors.groupingBy(DataProblem::kind, LinkedHashMap::new,
+                    Collectors.toList()));
+        }
+    }
+
+    /** Every problem found under {@code root} for a data.kind (avss, synthetic, s4, ms3, vpo-ss/ms/msmi). */
+    public static List<DataProblem> check(Path root, String kind) {
+        return run(root, kind, Settings.DEFAULT).problems();
+    }
+
+    /** Checks every split and item of the data set under {@code root}. */
+    public static Report run(Path root, String kind, Settings settings) {
+        List<DataProblem> out = new ArrayList<>();
+        DataSummary summary = new DataSummary();
+        Report report = new Report(root, kind, out, summary);
+        Problems problems = Problems.collecting(out::add);
+        if (!Files.isDirectory(root)) {
+            out.add(new DataProblem(String.valueOf(root), "found no such folder, expected the data root",
+                    DataProblem.Kind.MISSING));
+            return report;
+        }
         List<ClipDataset.Clip> clips;
-        int classCount;
+        ClipFiles.LabelDecoder decoder;
         switch (kind) {
             case "avss", "synthetic" -> {
-                classCount = classes(root, problems);
-                clips = AvssReader.scan(root, null, null, true, 5, problems);
+                decoder = classes(root, settings, summary, problems);
+                clips = AvssReader.scan(root, null, null, true, settings.framesPerClip(), problems);
             }
             case "s4", "ms3" -> {
-                classCount = -1;
+                summary.classes(SyntheticCatalog.BINARY, true);
+                decoder = (img, file) -> Palette.decodeBinary(img);
                 clips = AvsObjectsReader.scan(root, kind, null, problems);
             }
             case "vpo-ss", "vpo-ms", "vpo-msmi" -> {
@@ -43,74 +100,55 @@ public final class DataCheck {
                     base = VpoReader.subsetRoot(root, subset);
                 } catch (DataException e) {
                     problems.report(e);
-                    return out;
+                    return report;
                 }
-                classCount = classes(base, problems);
-                clips = AvssReader.scan(base, null, base.equals(root) ? subset : null, false, 5, problems);
+                decoder = classes(base, settings, summary, problems);
+                clips = AvssReader.scan(base, null, base.equals(root) ? subset : null, false,
+                        settings.framesPerClip(), problems);
             }
             default -> {
                 out.add(new DataProblem("--kind", "found \"" + kind
                         + "\", expected one of avss, synthetic, s4, ms3, vpo-ss, vpo-ms, vpo-msmi"));
-                return out;
+                return report;
             }
         }
         for (ClipDataset.Clip c : clips) {
-            checkClip(c, classCount, problems);
+            summary.clip(c);
+            checkClip(c, decoder, settings, summary, problems);
         }
-        return out;
+        return report;
     }
 
-    private static int classes(Path root, Problems problems) {
-        try {
-            return Metadata.readLabel2Idx(root.resolve("label2idx.json")).size();
-        } catch (DataException e) {
-            problems.report(e);
-            return 256;
+    /** The palette decoder for the class map (recipe classes, else label2idx.json); null when it is invalid. */
+    private static ClipFiles.LabelDecoder classes(Path root, Settings settings, DataSummary summary,
+                                                  Problems problems) {
+        List<String> names = settings.classes().isEmpty()
+                ? ClassMap.read(root.resolve("label2idx.json"), problems) : settings.classes();
+        summary.classes(names, false);
+        if (names == null) {
+            return null;
         }
+        int k = names.size();
+        return (img, file) -> Palette.decode(img, k, file);
     }
 
-    /** Decodes every file of a clip; classCount -1 means binary masks. */
-    private static void checkClip(ClipDataset.Clip c, int classCount, Problems problems) {
+    /** Applies the item rules to each labelled frame (label decoding only with a valid class map) and the WAV. */
+    private static void checkClip(ClipDataset.Clip c, ClipFiles.LabelDecoder decoder, Settings settings,
+                                  DataSummary summary, Problems problems) {
+        // without a valid class map a label map is still checked for palette colours
+        ClipFiles.LabelDecoder d = decoder != null ? decoder : (img, file) -> Palette.decode(img, 256, file);
         for (int f = 0; f < c.frames().size(); f++) {
-            BufferedImage img = null;
-            Path fp = c.frames().get(f);
-            if (fp != null && Files.isRegularFile(fp)) { // missing files were reported by the scan
-                try {
-                    img = Images.read(fp);
-                } catch (DataException e) {
-                    problems.report(e);
-                }
+            Path fp = c.frames().get(f), lp = c.labels().get(f);
+            if (lp == null || fp == null || !Files.isRegularFile(fp) || !Files.isRegularFile(lp)) {
+                continue; // unlabelled (training never reads it) or missing (reported by the scan)
             }
-            Path lp = c.labels().get(f);
-            if (lp == null || !Files.isRegularFile(lp)) {
-                continue;
-            }
-            try {
-                BufferedImage lab = Images.read(lp);
-                if (img != null && (lab.getWidth() != img.getWidth() || lab.getHeight() != img.getHeight())) {
-                    problems.report(new DataException(lp, "a label map of " + lab.getWidth() + "x" + lab.getHeight(),
-                            img.getWidth() + "x" + img.getHeight() + " like its frame " + fp.getFileName()));
-                }
-                if (classCount > 0) {
-                    Palette.decode(lab, classCount, lp);
-                }
-            } catch (DataException e) {
-                problems.report(e);
-            }
+            ClipFiles.frame(c, f, d, problems, img -> summary.image(img.getWidth(), img.getHeight()));
         }
-        if (!Files.isRegularFile(c.wav())) {
-            return;
-        }
-        try {
-            WavIO.Wav w = WavIO.read(c.wav());
-            double seconds = (double) w.length() / w.sampleRate();
-            int n = c.frames().size();
-            if (seconds < n - 1 - 1e-6) { // the last second may be short (windows are zero padded)
-                problems.report(new DataException(c.wav(), String.format("%.2f s of audio", seconds),
-                        "about " + n + " s for " + n + " frames of clip " + c.uid()));
+        if (Files.isRegularFile(c.wav())) {
+            WavIO.Wav w = ClipFiles.audio(c, settings.secondsPerFrame(), settings.channels(), problems);
+            if (w != null) {
+                summary.audio(w);
             }
-        } catch (DataException e) {
-            problems.report(e);
         }
     }
 }

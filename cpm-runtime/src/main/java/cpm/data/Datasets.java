@@ -1,5 +1,6 @@
 package cpm.data;
 
+import cpm.data.DataProblem.Kind;
 import cpm.dsl.Recipe;
 
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ public final class Datasets {
         }
         Path root = Path.of(path);
         if (!Files.isDirectory(root)) {
-            throw new DataException(root, "no such folder", "the data root named by recipe data.path");
+            throw new DataException(Kind.MISSING, root, "no such folder", "the data root named by recipe data.path");
         }
         return switch (kind) {
             case "avss", "synthetic" -> new AvssReader(root, split, r);

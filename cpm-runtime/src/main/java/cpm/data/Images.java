@@ -1,11 +1,16 @@
 package cpm.data;
 
+import cpm.data.DataProblem.Kind;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Image decoding (PNG, JPEG), conversion to CHW floats, resizing (bilinear image, nearest label) and the three
@@ -115,16 +120,38 @@ public final class Images {
         return out;
     }
 
-    /** Decodes a PNG or JPEG file; an unreadable file is a {@link DataException}. */
+
+    /** Largest frame accepted: 16384 px a side and 40 megapixels (8K video is 33), so that a damaged or absurd
+     * header is refused before its pixels are allocated. */
+    static final int MAX_SIDE = 16384;
+    static final long MAX_PIXELS = 40_000_000L;
+
+    /** Decodes a PNG or JPEG file; an unreadable or absurdly large file is a {@link DataException}. */
     public static BufferedImage read(Path file) {
-        try {
-            BufferedImage img = ImageIO.read(file.toFile());
-            if (img == null) {
-                throw new DataException(file, "a file no image decoder accepts", "a PNG or JPEG image");
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new DataException(Kind.IMAGE, file, "a file no image decoder accepts",
+                        "a PNG or JPEG image");
             }
-            return img;
-        } catch (IOException e) {
-            throw new DataException(file, "an unreadable image (" + e.getMessage() + ")", "a PNG or JPEG image", e);
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w > MAX_SIDE || h > MAX_SIDE || (long) w * h > MAX_PIXELS) {
+                    throw new DataException(Kind.IMAGE, file, "an image of " + w + "x" + h + " pixels",
+                            "at most " + MAX_SIDE + " pixels a side and " + MAX_PIXELS / 1_000_000 + " megapixels");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof DataException de) {
+                throw de;
+            }
+            throw new DataException(Kind.IMAGE, file, "an unreadable image (" + e.getMessage() + ")",
+                    "a PNG or JPEG image", e);
         }
     }
 

@@ -1,90 +1,122 @@
 package cpm.data;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import cpm.data.DataProblem.Kind;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.DuplicateHeaderMode;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
-/** Metadata CSV and label2idx.json reading, and the check that metadata only names files inside the root. */
+/**
+ * The rules for a data set's metadata CSV, shared by the readers and data check: text as {@link TextFiles}
+ * reads it, a header row of distinct names with the required columns, one row per record with as many fields
+ * as the header (CRLF and blank lines accepted, fields trimmed); and metadata naming only files inside the
+ * data root. The class map is {@link ClassMap}'s, a row's fields {@link ClipRows}'.
+ */
 final class Metadata {
 
     private Metadata() {
     }
 
-    /** The rows of a CSV with a header; missing required columns are an error naming them. */
-    static List<Map<String, String>> readCsv(Path csv, List<String> required) {
-        if (!Files.isRegularFile(csv)) {
-            throw new DataException(csv, "no such file", "the metadata CSV of the data set");
+    /** One metadata row: its line in the file and its fields by column ("" for a column it lacks). */
+    record Row(int line, Map<String, String> fields) {
+        String get(String column) {
+            return fields.getOrDefault(column, "");
         }
-        try (Reader rd = Files.newBufferedReader(csv);
-             CSVParser p = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
-                     .setIgnoreEmptyLines(true).get().parse(rd)) {
+
+        boolean has(String column) {
+            return fields.containsKey(column);
+        }
+    }
+
+    /**
+     * The rows of a metadata CSV with a header row. The file's problems (missing, encoding, header, a missing
+     * required column) end the reading with no rows; a row with more or fewer fields than the header is reported
+     * and left out. Blank lines (also lines of spaces) are skipped, CRLF line ends accepted, fields trimmed.
+     */
+    static List<Row> readCsv(Path csv, List<String> required, Problems problems) {
+        String text;
+        try {
+            text = TextFiles.read(csv, "the metadata CSV of the data set");
+        } catch (DataException e) {
+            problems.report(e);
+            return List.of();
+        }
+        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
+                .setIgnoreSurroundingSpaces(true).setIgnoreEmptyLines(true)
+                .setDuplicateHeaderMode(DuplicateHeaderMode.DISALLOW).setAllowMissingColumnNames(false).get();
+        List<Row> rows = new ArrayList<>();
+        try (CSVParser p = format.parse(new StringReader(text))) {
             List<String> header = p.getHeaderNames();
             for (String col : required) {
                 if (!header.contains(col)) {
-                    throw new DataException(csv, "columns " + header, "a column \"" + col + "\" (required: "
-                            + String.join(", ", required) + ")");
+                    problems.report(new DataException(Kind.METADATA, csv, "line 1: columns " + header,
+                            "a column \"" + col + "\" (required: " + String.join(", ", required) + ")"));
+                    return List.of();
                 }
             }
-            List<Map<String, String>> rows = new ArrayList<>();
-            for (CSVRecord rec : p) {
-                Map<String, String> row = new LinkedHashMap<>();
-                for (String col : header) {
-                    row.put(col, rec.isSet(col) ? rec.get(col) : "");
+            var it = p.iterator();
+            while (true) {
+                CSVRecord rec;
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    rec = it.next();
+                } catch (UncheckedIOException | IllegalStateException e) {
+                    problems.report(new DataException(Kind.METADATA, csv, "a malformed CSV record after line "
+                            + p.getCurrentLineNumber() + " (" + rootMessage(e) + ")",
+                            "comma-separated fields, quotes closed on the same record"));
+                    break;
                 }
-                rows.add(row);
+                int line = (int) p.getCurrentLineNumber();
+                List<String> values = rec.toList();
+                if (values.stream().allMatch(String::isEmpty) && values.size() <= 1) {
+                    continue; // a line of spaces
+                }
+                if (values.size() != header.size()) {
+                    problems.report(new DataException(Kind.METADATA, csv, "line " + line + ": " + values.size()
+                            + (values.size() == 1 ? " field" : " fields") + " " + values, header.size()
+                            + " fields like the header (" + String.join(", ", header) + ")"));
+                    continue;
+                }
+                Map<String, String> row = new LinkedHashMap<>();
+                for (int i = 0; i < header.size(); i++) {
+                    row.put(header.get(i), values.get(i));
+                }
+                rows.add(new Row(line, row));
             }
             return rows;
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof DataException de) {
-                throw de;
-            }
-            throw new DataException(csv, "an unreadable CSV (" + e.getMessage() + ")", "a CSV file with a header row", e);
+        } catch (IllegalArgumentException e) {
+            problems.report(new DataException(Kind.METADATA, csv, "line 1: a header " + rootMessage(e),
+                    "a header row of distinct, non-empty column names"));
+            return List.of();
+        } catch (IOException | UncheckedIOException e) {
+            problems.report(new DataException(Kind.METADATA, csv, "a malformed CSV (" + rootMessage(e) + ")",
+                    "comma-separated fields with a header row"));
+            return List.of();
         }
     }
 
-    /** Class names ordered by index from label2idx.json; indices must be 0..K-1 with background 0. */
-    static List<String> readLabel2Idx(Path json) {
-        if (!Files.isRegularFile(json)) {
-            throw new DataException(json, "no such file", "label2idx.json mapping class names to indices");
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
         }
-        Map<String, Object> m;
-        try {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> read = new ObjectMapper().readValue(json.toFile(), Map.class);
-            m = read;
-        } catch (IOException e) {
-            throw new DataException(json, "invalid JSON (" + e.getMessage() + ")", "{\"background\": 0, ...}", e);
-        }
-        TreeMap<Integer, String> byIdx = new TreeMap<>();
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            if (!(e.getValue() instanceof Number n)) {
-                throw new DataException(json, "\"" + e.getKey() + "\": " + e.getValue(), "an integer class index");
-            }
-            if (byIdx.put(n.intValue(), e.getKey()) != null) {
-                throw new DataException(json, "index " + n + " used twice", "one class per index");
-            }
-        }
-        List<String> out = new ArrayList<>(byIdx.values());
-        if (byIdx.isEmpty() || byIdx.firstKey() != 0 || byIdx.lastKey() != byIdx.size() - 1) {
-            throw new DataException(json, "indices " + byIdx.keySet(), "indices 0..K-1 without gaps");
-        }
-        return out;
+        return t.getMessage();
     }
 
-    /** root.resolve(rel) when it stays inside root, else an error naming the metadata row. */
-    static Path inside(Path root, Path csv, int row, String... parts) {
+    /** root.resolve(parts) when it stays inside root, else an error naming the metadata line. */
+    static Path inside(Path root, Path csv, int line, String... parts) {
         Path base = root.toAbsolutePath().normalize();
         Path p = base;
         for (String s : parts) {
@@ -92,8 +124,9 @@ final class Metadata {
         }
         p = p.normalize();
         if (!p.startsWith(base) || p.equals(base)) {
-            throw new DataException(csv, "row " + row + " naming " + String.join("/", Arrays.asList(parts))
-                    + " (resolves to " + p + ")", "a file inside the data root " + base);
+            throw new DataException(Kind.OUTSIDE_ROOT, csv, "line " + line + " naming "
+                    + String.join("/", Arrays.asList(parts)) + " (resolves to " + p + ")",
+                    "a file inside the data root " + base);
         }
         return p;
     }

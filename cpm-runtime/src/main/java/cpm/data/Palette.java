@@ -1,5 +1,7 @@
 package cpm.data;
 
+import cpm.data.DataProblem.Kind;
+
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -68,11 +70,13 @@ public final class Palette {
                 lastIdx = index(rgb);
             }
             if (lastIdx < 0) {
-                throw new DataException(file, String.format("colour #%06X at pixel (x=%d, y=%d)", rgb, i % w, i / w),
+                throw new DataException(Kind.PALETTE, file,
+                        String.format("colour #%06X at pixel (x=%d, y=%d)", rgb, i % w, i / w),
                         "a PASCAL VOC palette colour");
             }
             if (lastIdx >= classCount) {
-                throw new DataException(file, String.format("class %d (colour #%06X) at pixel (x=%d, y=%d)", lastIdx,
+                throw new DataException(Kind.CLASS_INDEX, file,
+                        String.format("class %d (colour #%06X) at pixel (x=%d, y=%d)", lastIdx,
                         rgb, i % w, i / w), "a class index below " + classCount + " (label2idx / data.classes)");
             }
             out[i] = lastIdx;

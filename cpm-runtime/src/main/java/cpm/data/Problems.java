@@ -1,15 +1,20 @@
 package cpm.data;
 
+import cpm.data.DataProblem.Kind;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
-/** Where a layout scan sends what it finds wrong: throws at once (readers) or collects (DataCheck). */
+/**
+ * Where the data rules send what they find wrong: readers throw the first problem, {@link DataCheck} collects
+ * them all. Every rule reports through one of these, so both say the same thing about the same file.
+ */
 final class Problems {
 
     private final Consumer<DataProblem> sink;
+    private int reported;
 
     private Problems(Consumer<DataProblem> sink) {
         this.sink = sink;
@@ -31,16 +36,27 @@ final class Problems {
         if (sink == null) {
             throw e;
         }
+        reported++;
         sink.accept(DataProblem.of(e));
     }
 
-    /** Reports "no such file" for {@code file} (expected: {@code what}) unless it is a regular file; true when it is. */
+    /** Problems reported so far (collecting). */
+    int reported() {
+        return reported;
+    }
+
+    /** Reports {@code e} and returns false (for {@code ok &= ...}). */
+    boolean fail(DataException e) {
+        report(e);
+        return false;
+    }
+
+    /** Reports "no such file" for {@code file} (expected: {@code what}) unless it is a regular file; true if it is. */
     boolean requireFile(Path file, String what) {
         if (Files.isRegularFile(file)) {
             return true;
         }
-        report(new DataException(file, "no such file", what));
-        return false;
+        return fail(new DataException(Kind.MISSING, file, "no such file", what));
     }
 
     /**
@@ -50,16 +66,6 @@ final class Problems {
     void keep(List<ClipDataset.Clip> clips, ClipDataset.Clip clip, boolean ok) {
         if (ok || collects()) {
             clips.add(clip);
-        }
-    }
-
-    /** The rows of a metadata CSV ({@link Metadata#readCsv}); when it cannot be read, the problem and no rows. */
-    List<Map<String, String>> readCsv(Path csv, List<String> required) {
-        try {
-            return Metadata.readCsv(csv, required);
-        } catch (DataException e) {
-            report(e);
-            return List.of();
         }
     }
 }

@@ -1,5 +1,6 @@
 package cpm.data;
 
+import cpm.data.DataProblem.Kind;
 import cpm.dsl.Recipe;
 
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ public final class VpoReader {
             }
         }
         if (!Files.isRegularFile(root.resolve("metadata.csv"))) {
-            throw new DataException(root, "neither metadata.csv nor " + subset + "/metadata.csv",
+            throw new DataException(Kind.MISSING, root, "neither metadata.csv nor " + subset + "/metadata.csv",
                     "the VPO layout of docs/datasets.md (AVSS pattern)");
         }
         return root;

@@ -1,5 +1,7 @@
 package cpm.data;
 
+import cpm.data.DataProblem.Kind;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -36,7 +38,8 @@ public final class WavIO {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new DataException(file, "an unreadable file (" + e.getMessage() + ")", "a readable WAV file", e);
+            throw new DataException(Kind.WAV, file, "an unreadable file (" + e.getMessage() + ")",
+                    "a readable WAV file", e);
         }
         return decode(bytes, file);
     }
@@ -44,11 +47,11 @@ public final class WavIO {
     static Wav decode(byte[] bytes, Path file) {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 12) {
-            throw new DataException(file, bytes.length + " bytes", "a RIFF/WAVE header of at least 12 bytes");
+            throw new DataException(Kind.WAV, file, bytes.length + " bytes", "a RIFF/WAVE header of at least 12 bytes");
         }
         String riff = ascii(bytes, 0), wave = ascii(bytes, 8);
         if (!riff.equals("RIFF") || !wave.equals("WAVE")) {
-            throw new DataException(file, "header \"" + printable(riff) + "...." + printable(wave) + "\"",
+            throw new DataException(Kind.WAV, file, "header \"" + printable(riff) + "...." + printable(wave) + "\"",
                     "\"RIFF....WAVE\" (a WAV file)");
         }
         int pos = 12;
@@ -61,7 +64,8 @@ public final class WavIO {
             int body = pos + 8;
             if (id.equals("fmt ")) {
                 if (len < 16 || body + 16 > bytes.length) {
-                    throw new DataException(file, "a fmt chunk of " + len + " bytes (file truncated?)", "at least 16 bytes");
+                    throw new DataException(Kind.WAV, file, "a fmt chunk of " + len + " bytes (file truncated?)",
+                            "at least 16 bytes");
                 }
                 format = b.getShort(body) & 0xFFFF;
                 channels = b.getShort(body + 2) & 0xFFFF;
@@ -78,27 +82,28 @@ public final class WavIO {
             pos = (int) Math.min(Integer.MAX_VALUE, body + len + (len & 1));
         }
         if (format < 0) {
-            throw new DataException(file, "no fmt chunk", "a WAV fmt chunk before the data chunk");
+            throw new DataException(Kind.WAV, file, "no fmt chunk", "a WAV fmt chunk before the data chunk");
         }
         if (dataOff < 0) {
-            throw new DataException(file, "no data chunk (file truncated?)", "a WAV data chunk");
+            throw new DataException(Kind.WAV, file, "no data chunk (file truncated?)", "a WAV data chunk");
         }
         boolean pcm = format == 1 && (bits == 16 || bits == 24 || bits == 32);
         boolean flt = format == 3 && bits == 32;
         if (!pcm && !flt) {
-            throw new DataException(file, "format " + formatName(format) + " with " + bits + " bits per sample",
+            throw new DataException(Kind.WAV, file,
+                    "format " + formatName(format) + " with " + bits + " bits per sample",
                     "PCM 16/24/32-bit or IEEE float 32-bit");
         }
         if (channels < 1 || channels > 2) {
-            throw new DataException(file, channels + " channels", "1 (mono) or 2 (stereo) channels");
+            throw new DataException(Kind.WAV, file, channels + " channels", "1 (mono) or 2 (stereo) channels");
         }
         if (rate <= 0) {
-            throw new DataException(file, "sample rate " + rate, "a positive sample rate");
+            throw new DataException(Kind.WAV, file, "sample rate " + rate, "a positive sample rate");
         }
         int bytesPer = bits / 8;
         int frameBytes = bytesPer * channels;
         if (dataOff + dataLen > bytes.length) {
-            throw new DataException(file, "a truncated file: data chunk declares " + dataLen + " bytes but "
+            throw new DataException(Kind.WAV, file, "a truncated file: data chunk declares " + dataLen + " bytes but "
                     + (bytes.length - dataOff) + " remain", "the complete data chunk");
         }
         int n = (int) (dataLen / frameBytes);
@@ -197,6 +202,7 @@ public final class WavIO {
      * mono to stereo is refused (the stereo image cannot be invented).
      */
     public static float[][] conform(Wav wav, int sampleRate, int channels, Path file) {
+        channelRule(wav, channels, file);
         float[][] s = wav.samples();
         if (channels == 1 && s.length == 2) {
             float[] m = new float[s[0].length];
@@ -204,8 +210,6 @@ public final class WavIO {
                 m[i] = 0.5f * (s[0][i] + s[1][i]);
             }
             s = new float[][]{m};
-        } else if (channels == 2 && s.length == 1) {
-            throw new DataException(file, "mono audio", "stereo audio (recipe audio.channels = 2)");
         }
         if (wav.sampleRate() != sampleRate) {
             float[][] r = new float[s.length][];
@@ -215,6 +219,14 @@ public final class WavIO {
             s = r;
         }
         return s;
+    }
+
+    /** Mono audio where the recipe asks for stereo is refused: the stereo image cannot be invented. */
+    static void channelRule(Wav wav, int channels, Path file) {
+        if (channels == 2 && wav.channels() == 1) {
+            throw new DataException(Kind.AUDIO_CHANNELS, file, "mono audio",
+                    "stereo audio (recipe audio.channels = 2)");
+        }
     }
 
     /** The window of frame {@code frame} (samplesPerFrame per channel), planar, zero padded past the end. */

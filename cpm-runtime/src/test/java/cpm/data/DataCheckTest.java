@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DataCheckTest {
@@ -52,11 +53,16 @@ class DataCheckTest {
     void objectLayoutsAndVpoAreCheckedToo() throws Exception {
         Path root = Fixtures.objects(dir.resolve("objects"));
         assertEquals(List.of(), DataCheck.check(root, "s4"));
-        assertEquals(List.of(), DataCheck.check(root, "ms3"));
+        List<DataProblem> ms3 = DataCheck.check(root, "ms3"); // one training clip only: evaluation would have none
+        assertEquals(1, ms3.size(), ms3.toString());
+        assertHas(ms3, "ms3_meta_data.csv", "no clip with a labelled frame in split test");
         Files.delete(root.resolve("Single-source/s4_data/gt_masks/test/dog/d2/d2_4.png"));
         Files.delete(root.resolve("Multi-sources/ms3_data/audio_wav/train/m1.wav"));
         assertHas(DataCheck.check(root, "s4"), "d2_4.png", "no such file");
         assertHas(DataCheck.check(root, "ms3"), "m1.wav", "no such file");
+        DataException e = assertThrows(DataException.class,
+                () -> AvsObjectsReader.scan(root, "ms3", "test", Problems.throwing()));
+        assertEquals(ms3.get(0).toString(), e.getMessage()); // the reader says what the check says
         Path vpo = Fixtures.vpo(dir.resolve("vpo"), 2);
         assertEquals(List.of(), DataCheck.check(vpo, "vpo-msmi"));
         assertHas(DataCheck.check(dir.resolve("nothing"), "avss"), "nothing", "no such folder");

@@ -1,6 +1,7 @@
 package cpm.cli;
 
 import cpm.data.DataCheck;
+import cpm.dsl.Recipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code ./cpm data check PATH [--kind KIND]}. */
+/** {@code ./cpm data check PATH [--kind KIND] [--recipe RECIPE]}. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Data set tools.",
         subcommands = DataCommand.Check.class)
 final class DataCommand implements Runnable {
@@ -22,27 +23,50 @@ final class DataCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Check a data set on disk without training; list every problem found.")
+            description = {"Check a data set on disk without training, with the rules training applies: every "
+                    + "problem found (at most --max-per-kind lines of each kind), then a summary (clips and "
+                    + "labelled frames per split, classes, image sizes, audio durations and rates).",
+                "Exit status 0 when there is no problem, 2 when there is any."})
     static final class Check implements Callable<Integer> {
 
         @Parameters(paramLabel = "PATH")
         Path path;
 
-        @Option(names = "--kind", defaultValue = "avss",
-                description = "avss, s4, ms3, vpo-ss, vpo-ms, vpo-msmi (default: ${DEFAULT-VALUE}; synthetic sets use avss)")
+        @Option(names = "--kind", description = "avss, s4, ms3, vpo-ss, vpo-ms, vpo-msmi (default: the recipe's "
+                + "data.kind, else avss; synthetic sets use avss)")
         String kind;
+
+        @Option(names = "--recipe", paramLabel = "RECIPE", description = "check as this recipe would train: its "
+                + "data.kind, data.classes, data.framesPerClip, audio.channels and audio.secondsPerFrame")
+        String recipe;
+
+        @Option(names = "--max-per-kind", paramLabel = "N", defaultValue = "20",
+                description = "problem lines printed per kind of problem (default: ${DEFAULT-VALUE})")
+        int maxPerKind;
 
         @Override
         public Integer call() {
-            var problems = DataCheck.check(path, kind);
-            for (var p : problems) {
-                Cli.out().println(p);
+            DataCheck.Settings settings = DataCheck.Settings.DEFAULT;
+            String k = kind;
+            if (recipe != null) {
+                Recipe r = Cli.recipe(recipe);
+                settings = DataCheck.Settings.of(r);
+                k = k != null ? k : r.data().kind();
             }
-            if (problems.isEmpty()) {
-                Cli.out().println("ok: no problems found in " + path + " (" + kind + ")");
+            k = k != null ? k : "avss";
+            if (maxPerKind < 1) {
+                throw new Main.BadInput("--max-per-kind: found " + maxPerKind + ", expected a count of 1 or more");
+            }
+            DataCheck.Report report = DataCheck.run(path, k, settings);
+            report.problemLines(maxPerKind).forEach(Cli.out()::println);
+            Cli.out().println("data set " + path + " (" + k + "):");
+            report.summary().lines().forEach(Cli.out()::println);
+            if (report.problems().isEmpty()) {
+                Cli.out().println("ok: no problems found in " + path + " (" + k + ")");
                 return 0;
             }
-            Cli.err().println("cpm: " + problems.size() + " problem(s) in " + path);
+            Cli.err().println("cpm: " + report.problems().size() + " problem(s) in " + path + " ("
+                    + report.countsByKind() + ")");
             return 2;
         }
     }
