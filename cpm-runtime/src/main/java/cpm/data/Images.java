@@ -1,8 +1,11 @@
 package cpm.data;
 
+import cpm.io.AtomicFiles;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -31,9 +34,11 @@ public final class Images {
         try {
             ByteArrayOutputStream bos = new ByteArrayOutputStream();
             ImageIO.write(img, "png", bos);
-            WavIO.writeAtomically(file, bos.toByteArray());
+            AtomicFiles.write(file, bos.toByteArray());
         } catch (IOException e) {
             throw new DataException(file, "a write failure (" + e.getMessage() + ")", "a writable location", e);
+        } catch (UncheckedIOException e) {
+            throw new DataException(file, "a write failure (" + e.getCause().getMessage() + ")", "a writable location", e);
         }
     }
 
