@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code ./cpm train RECIPE [--out DIR] [--steps N] [--seed S] [--data PATH] [--resume]}. */
+/** {@code ./cpm train RECIPE [--out DIR] [--steps N] [--seed S] [--data PATH] [--resume [--from step-N]]}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a recipe, write the run folder, evaluate on the test split.")
 final class TrainCommand implements Callable<Integer> {
@@ -37,6 +37,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "continue the run in --out from its latest checkpoint, exactly")
     boolean resume;
+
+    @Option(names = "--from", paramLabel = "CKPT", description = "with --resume: the checkpoint to continue from, "
+            + "step-N or a .ckpt file (default: the newest)")
+    String from;
 
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
@@ -80,8 +84,12 @@ final class TrainCommand implements Callable<Integer> {
             if (out == null) {
                 throw new Main.BadInput("--resume: found no --out, expected --out DIR, the run folder to continue");
             }
-            run = TrainRun.resume(out, Cli.err());
+            run = TrainRun.resume(out, from, Cli.err());
         } else {
+            if (from != null) {
+                throw new Main.BadInput("--from " + from + ": found it without --resume, expected --resume --out DIR "
+                        + "--from step-N");
+            }
             if (recipe == null) {
                 throw new Main.BadInput("train: found no RECIPE, expected a preset name, a .json or a .jsh file");
             }

@@ -27,58 +27,88 @@ public final class TrainRun implements AutoCloseable {
     private final TrainingSession session;
     private final History history;
     private final PrintStream log;
+    private final RunLock lock;
 
-    private TrainRun(RunFolder folder, TrainingSession session, History history, PrintStream log) {
+    private TrainRun(RunFolder folder, TrainingSession session, History history, PrintStream log, RunLock lock) {
         this.folder = folder;
         this.session = session;
         this.history = history;
         this.log = log;
+        this.lock = lock;
     }
 
-    /** A new run in {@code dir} (created; an existing run there is an error unless resuming). */
+    /**
+     * A new run in {@code dir} (created; an existing run there is an error unless resuming). The folder is locked
+     * ({@link RunLock}) until {@link #close}: a folder another training holds is an error.
+     */
     public static TrainRun create(Recipe recipe, Path dir, PrintStream log) {
         RunFolder folder = new RunFolder(dir);
         folder.checkWritable();
-        if (folder.hasCheckpoint()) {
-            throw new IllegalArgumentException("--out " + dir + ": found a run with checkpoints, expected an empty "
-                    + "or new folder (use --resume to continue it)");
-        }
-        preflight(recipe);
-        TrainingSession s = new TrainingSession(recipe);
+        RunLock lock = folder.lock("--out", "train");
+        TrainingSession s = null;
         try {
+            if (folder.hasCheckpoint()) {
+                throw new IllegalArgumentException("--out " + dir + ": found a run with checkpoints, expected an "
+                        + "empty or new folder (use --resume to continue it)");
+            }
+            preflight(recipe);
+            s = new TrainingSession(recipe);
             checkSpace(dir, requiredBytes(s, recipe.optim().steps()), folder.usableSpace());
-        } catch (RuntimeException e) {
-            s.close();
+            folder.writeRecipe(recipe);
+            return new TrainRun(folder, s, new History(), log, lock);
+        } catch (RuntimeException | Error e) {
+            release(s, lock);
             throw e;
         }
-        folder.writeRecipe(recipe);
-        return new TrainRun(folder, s, new History(), log);
     }
 
     /** Continues the run in {@code dir} from its latest checkpoint, exactly. */
     public static TrainRun resume(Path dir, PrintStream log) {
+        return resume(dir, null, log);
+    }
+
+    /**
+     * Continues the run in {@code dir} exactly, from its latest checkpoint or from {@code from} (step-N, N or a
+     * .ckpt file; null for the latest). Refused: a folder another training holds, a recipe.json that no longer
+     * holds the checkpoint's recipe (the differing fields named), a damaged checkpoint (the intact older ones
+     * named, with the {@code --from} that continues from them).
+     */
+    public static TrainRun resume(Path dir, String from, PrintStream log) {
         RunFolder folder = new RunFolder(dir);
-        Path ck = folder.latestCheckpoint();
-        if (ck == null) {
+        if (!folder.hasCheckpoint() && from == null) {
             throw new IllegalArgumentException("--resume " + dir + ": found no checkpoint in " + folder.checkpoints()
                     + ", expected a run folder written by train");
         }
         folder.checkWritable();
-        folder.removeStaleTemporaries();
-        Checkpoint c = Checkpoint.read(ck);
-        Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
-        preflight(recipe);
-        TrainingSession s = new TrainingSession(recipe);
-        History h;
+        RunLock lock = folder.lock("--out", "train --resume");
+        TrainingSession s = null;
         try {
-            h = SessionCheckpoint.restore(s, c, ck);
+            folder.removeStaleTemporaries();
+            Path ck = from == null ? folder.latestCheckpoint() : folder.checkpointFrom("--from", from);
+            Checkpoint c = folder.readCheckpoint(ck, step -> "./cpm train --resume --out " + dir + " --from step-" + step);
+            Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
+            if (folder.requireRecipeOf(recipe, ck, "--resume")) {
+                log.println("note: " + folder.recipeFile() + " was missing; wrote the recipe of " + ck.getFileName());
+            }
+            preflight(recipe);
+            s = new TrainingSession(recipe);
+            History h = SessionCheckpoint.restore(s, c, ck);
             checkSpace(dir, requiredBytes(s, recipe.optim().steps() - s.stepsDone()), folder.usableSpace());
-        } catch (RuntimeException e) {
-            s.close();
+            log.println("resumed " + dir + " at step " + s.stepsDone() + " from " + ck.getFileName());
+            return new TrainRun(folder, s, h, log, lock);
+        } catch (RuntimeException | Error e) {
+            release(s, lock);
             throw e;
         }
-        log.println("resumed " + dir + " at step " + s.stepsDone() + " from " + ck.getFileName());
-        return new TrainRun(folder, s, h, log);
+    }
+
+    private static void release(TrainingSession s, RunLock lock) {
+        if (s != null) {
+            s.close();
+        }
+        if (lock != null) {
+            lock.close();
+        }
     }
 
     public TrainingSession session() {
@@ -182,8 +212,9 @@ public final class TrainRun implements AutoCloseable {
         return CheckpointListener.save(session, history, folder);
     }
 
+    /** Closes the session and releases the run folder's lock. */
     @Override
     public void close() {
-        session.close();
+        release(session, lock);
     }
 }
