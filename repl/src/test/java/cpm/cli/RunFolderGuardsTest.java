@@ -85,7 +85,8 @@ class RunFolderGuardsTest {
     @Test
     void aTrainingInAnotherProcessHoldsTheFolderUntilItDies() throws Exception {
         Path dir = tmp.resolve("child");
-        Path longRecipe = CliFixtures.writeRecipe(tmp.resolve("long.json"), CliFixtures.quick(100_000));
+        Path longRecipe = CliFixtures.writeRecipe(tmp.resolve("long.json"), CliFixtures.quick(100_000)
+                .with("run.checkpointInterval", 100_000)); // long, and light on the disk
         Process child = startTraining(longRecipe, dir, tmp.resolve("child.log"));
         try {
             String childPid = "pid " + child.pid();

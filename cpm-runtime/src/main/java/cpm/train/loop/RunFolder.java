@@ -267,9 +267,17 @@ public final class RunFolder {
         return false;
     }
 
-    /** Locks the folder for a training ({@link RunLock#exclusive}); null where the file system cannot lock. */
+    /**
+     * Locks the folder for a training ({@link RunLock#exclusive}) and records {@code command} as its holder when
+     * {@code command} is not null (else the caller records once its checks pass); null where the file system
+     * cannot lock.
+     */
     public RunLock lock(String option, String command) {
-        return RunLock.exclusive(dir, option, command);
+        RunLock l = RunLock.exclusive(dir, option);
+        if (l != null && command != null) {
+            l.record(command);
+        }
+        return l;
     }
 
     /** Locks the folder for reading a run ({@link RunLock#shared}); null where it cannot be locked. */

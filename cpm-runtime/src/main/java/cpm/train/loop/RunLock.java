@@ -44,15 +44,12 @@ public final class RunLock implements AutoCloseable {
 
     /**
      * Locks {@code dir} (created if needed) for a training, exclusively. {@code option} names the folder in
-     * messages ({@code --out}); {@code command} is recorded for whoever is refused. A folder that another process
-     * holds is an {@link IllegalArgumentException} naming it and its holder (exit 2 on the command line).
+     * messages ({@code --out}). A folder that another process holds is an {@link IllegalArgumentException} naming
+     * it and its holder (exit 2 on the command line). The holder is written into the file by {@link #record} once
+     * the run starts, so that a command refused for bad input leaves the folder as it was.
      */
-    public static RunLock exclusive(Path dir, String option, String command) {
-        RunLock l = acquire(dir, false, option);
-        if (l != null) {
-            l.record(command);
-        }
-        return l;
+    public static RunLock exclusive(Path dir, String option) {
+        return acquire(dir, false, option);
     }
 
     /** Locks {@code dir} shared, for reading a run ({@code eval}): refused while a training holds it. */
@@ -145,12 +142,19 @@ public final class RunLock implements AutoCloseable {
         if (!pid.find()) {
             return "pid unknown";
         }
+        boolean alive = ProcessHandle.of(Long.parseLong(pid.group(1))).map(ProcessHandle::isAlive).orElse(false);
+        if (!alive) {
+            return "a cpm process that is starting"; // it holds the lock but has not recorded itself yet
+        }
         return "pid " + pid.group(1) + (started.find() ? ", started " + started.group(1) : "")
                 + (command.find() ? ", " + command.group(1) : "");
     }
 
-    /** Writes who holds the lock into the lock file (advisory locks do not stop others reading it). */
-    private void record(String command) {
+    /**
+     * Writes who holds the lock (pid, start, {@code command}) into the lock file, for whoever is refused (advisory
+     * locks do not stop others reading it). Only the exclusive holder writes there.
+     */
+    public void record(String command) {
         ProcessHandle self = ProcessHandle.current();
         Instant start = self.info().startInstant().orElse(Instant.now());
         String text = "pid " + self.pid() + "\nstarted " + TIME.format(start) + "\ncommand " + command + "\n";

@@ -44,7 +44,7 @@ public final class TrainRun implements AutoCloseable {
     public static TrainRun create(Recipe recipe, Path dir, PrintStream log) {
         RunFolder folder = new RunFolder(dir);
         folder.checkWritable();
-        RunLock lock = folder.lock("--out", "train");
+        RunLock lock = folder.lock("--out", null);
         TrainingSession s = null;
         try {
             if (folder.hasCheckpoint()) {
@@ -54,6 +54,7 @@ public final class TrainRun implements AutoCloseable {
             preflight(recipe);
             s = new TrainingSession(recipe);
             checkSpace(dir, requiredBytes(s, recipe.optim().steps()), folder.usableSpace());
+            record(lock, "train");
             folder.writeRecipe(recipe);
             return new TrainRun(folder, s, new History(), log, lock);
         } catch (RuntimeException | Error e) {
@@ -80,7 +81,7 @@ public final class TrainRun implements AutoCloseable {
                     + ", expected a run folder written by train");
         }
         folder.checkWritable();
-        RunLock lock = folder.lock("--out", "train --resume");
+        RunLock lock = folder.lock("--out", null);
         TrainingSession s = null;
         try {
             folder.removeStaleTemporaries();
@@ -94,11 +95,19 @@ public final class TrainRun implements AutoCloseable {
             s = new TrainingSession(recipe);
             History h = SessionCheckpoint.restore(s, c, ck);
             checkSpace(dir, requiredBytes(s, recipe.optim().steps() - s.stepsDone()), folder.usableSpace());
+            record(lock, "train --resume");
             log.println("resumed " + dir + " at step " + s.stepsDone() + " from " + ck.getFileName());
             return new TrainRun(folder, s, h, log, lock);
         } catch (RuntimeException | Error e) {
             release(s, lock);
             throw e;
+        }
+    }
+
+    /** The run starts: its lock says who holds it (not before, so a refused command leaves .lock as it was). */
+    private static void record(RunLock lock, String command) {
+        if (lock != null) {
+            lock.record(command);
         }
     }
 
