@@ -38,7 +38,8 @@ public final class Images {
         } catch (IOException e) {
             throw new DataException(file, "a write failure (" + e.getMessage() + ")", "a writable location", e);
         } catch (UncheckedIOException e) {
-            throw new DataException(file, "a write failure (" + e.getCause().getMessage() + ")", "a writable location", e);
+            throw new DataException(file, "a write failure (" + e.getCause().getMessage() + ")",
+                    "a writable location", e);
         }
     }
 

@@ -152,7 +152,8 @@ public final class WavIO {
         try {
             AtomicFiles.write(file, bytes);
         } catch (UncheckedIOException e) {
-            throw new DataException(file, "a write failure (" + e.getCause().getMessage() + ")", "a writable location", e);
+            throw new DataException(file, "a write failure (" + e.getCause().getMessage() + ")",
+                    "a writable location", e);
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code ./cpm eval --run DIR [--from step-N] [--data PATH] [--split test]}. */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a run's last checkpoint.")
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a run's newest checkpoint (or the one --from names).")
 final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "run folder written by train")

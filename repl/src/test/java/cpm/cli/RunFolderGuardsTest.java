@@ -192,6 +192,10 @@ class RunFolderGuardsTest {
         assertEquals(2, wrong.code(), wrong.err());
         assertTrue(wrong.err().contains("--from step-7: found no step-00000007.ckpt")
                 && wrong.err().contains("expected one of: step-4, step-8"), wrong.err());
+        CliFixtures.Result alone = CliFixtures.cpm("train", recipeFile.toString(), "--out", copy.toString(), "--from",
+                "step-4");
+        assertEquals(2, alone.code(), alone.err());
+        assertTrue(alone.err().contains("--from step-4: found it without --resume"), alone.err());
 
         CliFixtures.Result ok = CliFixtures.cpm("train", "--resume", "--out", copy.toString(), "--from", "step-4",
                 "--no-progress", "--no-silenced");

@@ -86,7 +86,8 @@ public final class TrainRun implements AutoCloseable {
         try {
             folder.removeStaleTemporaries();
             Path ck = from == null ? folder.latestCheckpoint() : folder.checkpointFrom("--from", from);
-            Checkpoint c = folder.readCheckpoint(ck, step -> "./cpm train --resume --out " + dir + " --from step-" + step);
+            Checkpoint c = folder.readCheckpoint(ck,
+                    step -> "./cpm train --resume --out " + dir + " --from step-" + step);
             Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
             if (folder.requireRecipeOf(recipe, ck, "--resume")) {
                 log.println("note: " + folder.recipeFile() + " was missing; wrote the recipe of " + ck.getFileName());
