@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,6 +26,10 @@ import java.util.regex.Pattern;
  * run that a training is writing. The exclusive holder writes its pid, start time and command into the file, so
  * that whoever is refused can say who holds it. The file is never deleted: deleting it would let a second process
  * lock a new file while a third still holds the old one.
+ * <p>
+ * Locks this process holds are also kept in a table and checked there first: on Linux, closing any descriptor of
+ * the file drops all of the process's locks on it, so a second attempt from this process must never open the
+ * file (a refused {@code train} in the REPL's JVM would otherwise unlock a running one).
  */
 public final class RunLock implements AutoCloseable {
 
@@ -33,11 +39,17 @@ public final class RunLock implements AutoCloseable {
     private static final Pattern COMMAND = Pattern.compile("command (.+)");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
             .withZone(ZoneOffset.UTC);
+    /** The locks of this process, by lock file (real path); guarded by itself. */
+    private static final Map<Path, RunLock> HELD = new HashMap<>();
 
+    private final Path key;
     private final FileChannel channel;
     private final FileLock lock;
+    private int users = 1; // shared locks of this process share one OS lock
+    private String command;
 
-    private RunLock(FileChannel channel, FileLock lock) {
+    private RunLock(Path key, FileChannel channel, FileLock lock) {
+        this.key = key;
         this.channel = channel;
         this.lock = lock;
     }
@@ -49,41 +61,70 @@ public final class RunLock implements AutoCloseable {
      * the run starts, so that a command refused for bad input leaves the folder as it was.
      */
     public static RunLock exclusive(Path dir, String option) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + " " + dir + ": cannot create it (" + e.getMessage()
+                    + "), expected a writable folder");
+        }
         return acquire(dir, false, option);
     }
 
     /** Locks {@code dir} shared, for reading a run ({@code eval}): refused while a training holds it. */
     public static RunLock shared(Path dir, String option) {
-        return acquire(dir, true, option);
+        return Files.isDirectory(dir) ? acquire(dir, true, option) : null; // no folder: nothing to read or guard
     }
 
     /**
-     * The lock, or null where the file system cannot lock (some network file systems): then nothing is
-     * guarded, which a note on stderr would only repeat each time; the folder is used as before locks existed.
+     * The lock, or null where the file system cannot lock (some network file systems): the folder is then used
+     * unguarded, as before locks existed.
      */
     private static RunLock acquire(Path dir, boolean shared, String option) {
-        FileChannel ch = open(dir, shared, option);
-        if (ch == null) {
-            return null;
+        synchronized (HELD) {
+            Path key;
+            try {
+                key = dir.toRealPath().resolve(FILE);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(option + " " + dir + ": cannot resolve it (" + e.getMessage()
+                        + "), expected a folder");
+            }
+            RunLock mine = HELD.get(key);
+            if (mine != null) {
+                if (shared && mine.lock.isShared()) {
+                    mine.users++;
+                    return mine;
+                }
+                throw refused(option, dir, shared, mine.describe());
+            }
+            FileChannel ch = open(key, shared, option, dir);
+            if (ch == null) {
+                return null;
+            }
+            FileLock l;
+            try {
+                l = tryLock(ch, shared);
+            } catch (IOException e) {
+                closeQuietly(ch);
+                return null; // no locking here (e.g. "No locks available" on NFS without lockd)
+            }
+            if (l == null) {
+                String holder;
+                try {
+                    holder = holder(ch, shared);
+                } catch (IOException e) {
+                    holder = "pid unknown";
+                }
+                closeQuietly(ch);
+                throw refused(option, dir, shared, holder);
+            }
+            RunLock lock = new RunLock(key, ch, l);
+            HELD.put(key, lock);
+            return lock;
         }
-        FileLock l;
-        try {
-            l = tryLock(ch, shared);
-        } catch (IOException e) {
-            closeQuietly(ch);
-            return null; // no locking here (e.g. "No locks available" on NFS without lockd)
-        }
-        if (l != null) {
-            return new RunLock(ch, l);
-        }
-        String holder;
-        try {
-            holder = holder(ch, shared);
-        } catch (IOException e) {
-            holder = "pid unknown";
-        }
-        closeQuietly(ch);
-        throw new IllegalArgumentException(option + " " + dir + ": in use by another cpm process (" + holder
+    }
+
+    private static IllegalArgumentException refused(String option, Path dir, boolean shared, String holder) {
+        return new IllegalArgumentException(option + " " + dir + ": in use by another cpm process (" + holder
                 + "), expected " + (shared ? "a run no training is writing (wait for it to end)"
                 : "a folder no other training writes"));
     }
@@ -92,12 +133,8 @@ public final class RunLock implements AutoCloseable {
      * The lock file, opened for writing; a reader that cannot write it (a run folder shared read-only) opens it
      * for reading, which a shared lock needs, or goes without a lock when the file is not there at all.
      */
-    private static FileChannel open(Path dir, boolean shared, String option) {
-        Path file = dir.resolve(FILE);
+    private static FileChannel open(Path file, boolean shared, String option, Path dir) {
         try {
-            if (!shared) {
-                Files.createDirectories(dir);
-            }
             return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
         } catch (IOException e) {
             if (shared) {
@@ -112,11 +149,11 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    /** The lock, or null when another process (or another command of this one) holds a conflicting lock. */
+    /** The lock, or null when another process holds a conflicting one. */
     private static FileLock tryLock(FileChannel ch, boolean shared) throws IOException {
         try {
             return ch.tryLock(0, Long.MAX_VALUE, shared);
-        } catch (OverlappingFileLockException sameProcess) {
+        } catch (OverlappingFileLockException thisProcessOutsideTheTable) {
             return null;
         }
     }
@@ -150,14 +187,27 @@ public final class RunLock implements AutoCloseable {
                 + (command.find() ? ", " + command.group(1) : "");
     }
 
+    /** This process as the holder of one of its locks, in the words {@link #holder} uses for others. */
+    private String describe() {
+        if (lock.isShared()) {
+            return "an eval reading the run";
+        }
+        return "pid " + ProcessHandle.current().pid() + ", started " + TIME.format(started())
+                + (command == null ? "" : ", " + command);
+    }
+
+    private static Instant started() {
+        return ProcessHandle.current().info().startInstant().orElse(Instant.now());
+    }
+
     /**
      * Writes who holds the lock (pid, start, {@code command}) into the lock file, for whoever is refused (advisory
      * locks do not stop others reading it). Only the exclusive holder writes there.
      */
     public void record(String command) {
-        ProcessHandle self = ProcessHandle.current();
-        Instant start = self.info().startInstant().orElse(Instant.now());
-        String text = "pid " + self.pid() + "\nstarted " + TIME.format(start) + "\ncommand " + command + "\n";
+        this.command = command;
+        String text = "pid " + ProcessHandle.current().pid() + "\nstarted " + TIME.format(started()) + "\ncommand "
+                + command + "\n";
         try {
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), 0);
@@ -167,17 +217,25 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    /** Releases the lock; the file stays (see the class comment). */
+    /** Releases the lock (once its last user in this process closes it); the file stays (see the class comment). */
     @Override
     public void close() {
-        try {
-            if (lock.isValid()) {
-                lock.release();
+        synchronized (HELD) {
+            if (--users > 0) {
+                return;
             }
-        } catch (IOException ignored) {
-            // closing the channel below releases it too
+            if (HELD.get(key) == this) {
+                HELD.remove(key);
+            }
+            try {
+                if (lock.isValid()) {
+                    lock.release();
+                }
+            } catch (IOException ignored) {
+                // closing the channel below releases it too
+            }
+            closeQuietly(channel);
         }
-        closeQuietly(channel);
     }
 
     private static void closeQuietly(FileChannel ch) {
