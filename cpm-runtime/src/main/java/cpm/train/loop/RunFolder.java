@@ -238,14 +238,13 @@ public final class RunFolder {
 
     /**
      * Refuses a run whose recipe.json no longer holds the recipe a checkpoint was trained with (edited, or not
-     * JSON): continuing would silently ignore the edit. {@code option} names the run folder in messages. A missing
-     * recipe.json is written from the checkpoint (it is the run's recipe); returns whether it was.
+     * JSON): continuing would silently ignore the edit. {@code option} names the run folder in messages. Returns
+     * false when recipe.json is missing (nothing to compare; the caller writes the checkpoint's recipe there).
      */
     public boolean requireRecipeOf(Recipe trained, Path checkpoint, String option) {
         Path file = recipeFile();
         if (!Files.exists(file)) {
-            writeRecipe(trained);
-            return true;
+            return false;
         }
         String how = "; to continue this run, restore recipe.json; to train the edited recipe, start a new run: "
                 + "./cpm train " + file + " --out NEW_DIR";
@@ -264,7 +263,7 @@ public final class RunFolder {
                     + " (checkpoint -> recipe.json): " + String.join("; ", changed)
                     + ", expected the recipe the run was trained with" + how);
         }
-        return false;
+        return true;
     }
 
     /**

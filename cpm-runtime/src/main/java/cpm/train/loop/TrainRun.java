@@ -89,14 +89,16 @@ public final class TrainRun implements AutoCloseable {
             Checkpoint c = folder.readCheckpoint(ck,
                     step -> "./cpm train --resume --out " + dir + " --from step-" + step);
             Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
-            if (folder.requireRecipeOf(recipe, ck, "--resume")) {
-                log.println("note: " + folder.recipeFile() + " was missing; wrote the recipe of " + ck.getFileName());
-            }
+            boolean recipeThere = folder.requireRecipeOf(recipe, ck, "--resume");
             preflight(recipe);
             s = new TrainingSession(recipe);
             History h = SessionCheckpoint.restore(s, c, ck);
             checkSpace(dir, requiredBytes(s, recipe.optim().steps() - s.stepsDone()), folder.usableSpace());
             record(lock, "train --resume");
+            if (!recipeThere) {
+                folder.writeRecipe(recipe);
+                log.println("note: " + folder.recipeFile() + " was missing; wrote the recipe of " + ck.getFileName());
+            }
             log.println("resumed " + dir + " at step " + s.stepsDone() + " from " + ck.getFileName());
             return new TrainRun(folder, s, h, log, lock);
         } catch (RuntimeException | Error e) {
