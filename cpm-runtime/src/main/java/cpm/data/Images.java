@@ -1,10 +1,12 @@
 package cpm.data;
 
 import cpm.data.DataProblem.Kind;
+import cpm.io.AtomicFiles;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -160,9 +162,12 @@ public final class Images {
         try {
             ByteArrayOutputStream bos = new ByteArrayOutputStream();
             ImageIO.write(img, "png", bos);
-            WavIO.writeAtomically(file, bos.toByteArray());
+            AtomicFiles.write(file, bos.toByteArray());
         } catch (IOException e) {
             throw new DataException(file, "a write failure (" + e.getMessage() + ")", "a writable location", e);
+        } catch (UncheckedIOException e) {
+            throw new DataException(file, "a write failure (" + e.getCause().getMessage() + ")",
+                    "a writable location", e);
         }
     }
 

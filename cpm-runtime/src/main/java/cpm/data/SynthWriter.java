@@ -1,6 +1,7 @@
 package cpm.data;
 
 import cpm.dsl.SyntheticCatalog;
+import cpm.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,8 @@ import java.util.stream.Stream;
  * {@code ./cpm synth} does: metadata.csv (uid, split, label=synth, preset, seed, frames), label2idx.json,
  * {@code synth/<uid>/frames/i.png}, {@code labels_rgb/i.png} (VOC palette) and {@code audio.wav} (16-bit PCM,
  * 16 kHz, the clip's frames' seconds in order). Frames are PNG so that images survive exactly (to 8 bits).
- * Everything goes to a temporary sibling folder that is renamed into place at the end.
+ * Everything goes to a temporary sibling folder that is renamed into place at the end (beside the path a
+ * symbolic link {@code out} points to, so the link stays); the files inside are created under the umask.
  */
 public final class SynthWriter {
 
@@ -28,6 +30,12 @@ public final class SynthWriter {
     /** Writes {@code train} training and {@code test} test clips; returns {@code out}. */
     public static Path write(Path out, String preset, int train, int test, long seed, int imageSize, int frames) {
         out = out.toAbsolutePath().normalize();
+        try {
+            out = AtomicFiles.resolveLinks(out); // a link to a new path: the folder is made where it points
+        } catch (IOException e) {
+            throw new DataException(out, "a broken chain of symbolic links (" + e.getMessage() + ")",
+                    "a path that does not exist yet");
+        }
         if (Files.exists(out)) {
             throw new DataException(out, "an existing " + (Files.isDirectory(out) ? "folder" : "file"),
                     "a path that does not exist yet (remove it or choose another --out)");

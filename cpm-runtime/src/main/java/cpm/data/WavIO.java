@@ -1,13 +1,14 @@
 package cpm.data;
 
 import cpm.data.DataProblem.Kind;
+import cpm.io.AtomicFiles;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * WAV files: read PCM 16/24/32-bit and IEEE float32 (mono or stereo), resample with a Hann-windowed sinc
@@ -150,19 +151,13 @@ public final class WavIO {
         return (short) Math.max(-32768, Math.min(32767, q));
     }
 
+    /** Writes through {@link AtomicFiles} (the target's kind and the umask kept); errors name the file. */
     static void writeAtomically(Path file, byte[] bytes) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try {
-                Files.write(tmp, bytes);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new DataException(file, "a write failure (" + e.getMessage() + ")", "a writable location", e);
+            AtomicFiles.write(file, bytes);
+        } catch (UncheckedIOException e) {
+            throw new DataException(file, "a write failure (" + e.getCause().getMessage() + ")",
+                    "a writable location", e);
         }
     }
 

@@ -58,6 +58,15 @@ public final class Checkpoint {
         public CheckpointException(Path file, String problem) {
             super("checkpoint " + file + ": " + problem);
         }
+
+        private CheckpointException(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        /** The same problem with what the reader can do about it appended (e.g. the intact older checkpoints). */
+        public CheckpointException withAdvice(String advice) {
+            return new CheckpointException(getMessage() + advice, this);
+        }
     }
 
     private final Map<String, String> meta;

@@ -7,6 +7,8 @@ import cpm.train.History;
 import cpm.train.PredictionPictures;
 import cpm.train.TrainingSession;
 import cpm.train.loop.TimeLeft;
+import cpm.train.loop.RunFolder;
+import cpm.train.loop.RunLock;
 import cpm.train.loop.TrainRun;
 import cpm.viz.Pictures;
 import picocli.CommandLine.Command;
@@ -75,6 +77,12 @@ final class AblateCommand implements Callable<Integer> {
         }
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
         List<Ablations.Row> rows = table == 4 ? Ablations.table4(base) : Ablations.table5(base);
+        try (RunLock lock = new RunFolder(dir).lock("--out", "ablate")) { // each row's run locks its own folder too
+            return ablate(base, dir, rows);
+        }
+    }
+
+    private int ablate(Recipe base, Path dir, List<Ablations.Row> rows) {
         int firstSeed = seed != null ? seed : base.run().seed();
         StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts,miou_silenced\n");
         Map<String, double[][]> results = new LinkedHashMap<>();

@@ -65,31 +65,12 @@ final class Cli {
         return ck;
     }
 
-    /**
-     * A checkpoint of a run folder by {@code --checkpoint}: latest, best (checkpoints/best.ckpt) or a step number;
-     * one that is not there is bad input (exit status 2).
-     */
-    static Path checkpoint(Path run, String which) {
-        if (which.equals("latest")) {
-            return latestCheckpoint(run);
-        }
-        RunFolder folder = new RunFolder(run);
-        Path ck;
-        if (which.equals("best")) {
-            ck = folder.bestCheckpoint();
-            if (!java.nio.file.Files.isRegularFile(ck)) {
-                throw new Main.BadInput("--checkpoint best: found no " + ck + ", expected a run trained with "
-                        + "eval.valInterval > 0 (it keeps the best val mIoU there)");
-            }
-            return ck;
-        }
-        if (!which.matches("\\d{1,18}")) {
-            throw new Main.BadInput("--checkpoint: found \"" + which + "\", expected latest, best or a step number");
-        }
-        ck = folder.checkpoint(Long.parseLong(which));
+    /** checkpoints/best.ckpt of a run trained with eval.valInterval; none is bad input. */
+    static Path bestCheckpoint(Path run) {
+        Path ck = new RunFolder(run).bestCheckpoint();
         if (!java.nio.file.Files.isRegularFile(ck)) {
-            throw new Main.BadInput("--checkpoint " + which + ": found no " + ck + ", expected a step with a checkpoint"
-                    + " in " + folder.checkpoints());
+            throw new Main.BadInput("--checkpoint best: found no " + ck + ", expected a run trained with "
+                    + "eval.valInterval > 0 (it keeps the best val mIoU there)");
         }
         return ck;
     }

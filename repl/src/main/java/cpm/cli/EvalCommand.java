@@ -4,23 +4,28 @@ import cpm.dsl.Recipe;
 import cpm.train.Checkpoint;
 import cpm.train.SessionCheckpoint;
 import cpm.train.loop.RunFolder;
+import cpm.train.loop.RunLock;
 import cpm.train.TrainingSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code ./cpm eval --run DIR [--data PATH] [--split test] [--checkpoint latest|best|STEP]}. */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a run's last (or best) checkpoint.")
+/** {@code ./cpm eval --run DIR [--checkpoint latest|best|step-N|FILE] [--data PATH] [--split test] [--set F=V]}. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a run's newest checkpoint (or the one --checkpoint names).")
 final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "run folder written by train")
     Path run;
 
-    @Option(names = "--data", paramLabel = "PATH", description = "another data root (default: the data the run was trained on)")
+    @Option(names = "--data", paramLabel = "PATH", description = "another data root (default: the data the run was "
+            + "trained on); the scores of other data go to eval-SPLIT@NAME.csv, NAME the data folder's name, so the "
+            + "run's own stay")
     String data;
 
     @Option(names = "--split", defaultValue = "test", description = "split to evaluate (default: ${DEFAULT-VALUE})")
@@ -33,34 +38,77 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     SetOption set;
 
-    @Option(names = "--checkpoint", defaultValue = "latest", paramLabel = "WHICH", description = "latest, best (the "
-            + "best val mIoU of a run trained with eval.valInterval; scores go to eval-SPLIT-best.csv) or a step "
-            + "number N (eval-SPLIT-step-N.csv) (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--checkpoint", "--from"}, defaultValue = "latest", paramLabel = "WHICH", description = "latest, "
+            + "best (the best val mIoU of a run trained with eval.valInterval; scores go to eval-SPLIT-best.csv), a step "
+            + "(N or step-N; eval-SPLIT-step-N.csv) or a .ckpt file (default: ${DEFAULT-VALUE})")
     String checkpoint;
 
     @Override
     public Integer call() {
-        if (!java.util.List.of("train", "val", "test").contains(split)) {
+        if (!List.of("train", "val", "test").contains(split)) {
             throw new Main.BadInput("--split: found \"" + split + "\", expected train, val or test");
         }
-        Path ck = Cli.checkpoint(run, checkpoint);
-        Checkpoint c = Checkpoint.read(ck);
-        Recipe r = set.applyTo(SessionCheckpoint.recipeOf(c, ck));
-        if (data != null) {
-            r = Cli.withData(r, data);
-        }
-        try (TrainingSession s = new TrainingSession(r)) {
-            SessionCheckpoint.restore(s, c, ck);
-            TrainingSession.EvalResult e = s.evaluate(split, r.eval().maxItems(), silence);
-            new RunFolder(run).writeEval(e, checkpoint.equals("latest") ? ""
-                    : checkpoint.equals("best") ? "best" : "step-" + checkpoint);
-            Cli.out().printf(Locale.ROOT, "%s mIoU %.4f  F-beta %.4f  (%s protocol, %d images, step %d)%n", split,
-                    e.miou(), e.fbeta(), e.protocol(), e.images(), s.stepsDone());
-            for (var cs : e.perClass()) {
-                Cli.out().printf(Locale.ROOT, "  %-12s IoU %.4f  F %.4f  pixels %d%n", cs.name(), cs.iou(), cs.fbeta(),
-                        cs.pixels());
+        RunFolder folder = new RunFolder(run);
+        // shared: evaluations run side by side, but not while a training writes the run
+        try (RunLock lock = folder.lockShared("--run")) {
+            Path ck = checkpoint(folder);
+            Checkpoint c = folder.readCheckpoint(ck, step -> "./cpm eval --run " + run + " --checkpoint step-" + step);
+            Recipe r = set.applyTo(SessionCheckpoint.recipeOf(c, ck));
+            String dataName = null;
+            if (data != null && !sameFolder(data, r.data().path())) {
+                dataName = RunFolder.dataName(data);
+                r = Cli.withData(r, data);
+            }
+            try (TrainingSession s = new TrainingSession(r)) {
+                SessionCheckpoint.restore(s, c, ck);
+                TrainingSession.EvalResult e = s.evaluate(split, r.eval().maxItems(), silence);
+                List<Path> written = folder.writeEval(e, tag(ck), dataName);
+                Cli.out().printf(Locale.ROOT, "%s mIoU %.4f  F-beta %.4f  (%s protocol, %d images, step %d)%n", split,
+                        e.miou(), e.fbeta(), e.protocol(), e.images(), s.stepsDone());
+                for (var cs : e.perClass()) {
+                    Cli.out().printf(Locale.ROOT, "  %-12s IoU %.4f  F %.4f  pixels %d%n", cs.name(), cs.iou(),
+                            cs.fbeta(), cs.pixels());
+                }
+                Cli.out().println("wrote " + written.get(0) + " and " + written.get(1).getFileName()
+                        + (dataName == null ? "" : " (the run's own " + folder.evalFile(split, silence).getFileName()
+                        + " is kept)"));
             }
         }
         return 0;
+    }
+
+    /** Whether {@code --data} names the data the run was trained on (then its scores are the run's own). */
+    /** The checkpoint --checkpoint names. */
+    private Path checkpoint(RunFolder folder) {
+        return switch (checkpoint) {
+            case "latest" -> Cli.latestCheckpoint(run);
+            case "best" -> Cli.bestCheckpoint(run);
+            default -> {
+                try {
+                    yield folder.checkpointFrom("--checkpoint", checkpoint);
+                } catch (IllegalArgumentException e) { // the words it does not know of are this command's
+                    throw new Main.BadInput(e.getMessage().replace("expected ", "expected latest, best, "));
+                }
+            }
+        };
+    }
+
+    /** The tag of the eval files: none for the latest checkpoint, so the run's own scores are what train wrote. */
+    private String tag(Path ck) {
+        if (checkpoint.equals("latest")) {
+            return "";
+        }
+        if (checkpoint.equals("best")) {
+            return "best";
+        }
+        long step = RunFolder.checkpointStep(ck);
+        return step >= 0 ? "step-" + step : "ckpt-" + RunFolder.dataName(ck.getFileName().toString());
+    }
+
+    private static boolean sameFolder(String data, String runData) {
+        if (runData.isEmpty()) {
+            return data.isEmpty();
+        }
+        return Path.of(data).toAbsolutePath().normalize().equals(Path.of(runData).toAbsolutePath().normalize());
     }
 }

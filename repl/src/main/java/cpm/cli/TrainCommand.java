@@ -13,7 +13,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code ./cpm train RECIPE [--out DIR] [--steps N] [--seed S | --seeds LIST|K] [--data PATH] [--set F=V]... [--resume]}.
+ * {@code ./cpm train RECIPE [--out DIR] [--steps N] [--seed S | --seeds LIST|K] [--data PATH] [--set F=V]...}, or
+ * {@code ./cpm train --resume --out DIR [--from step-N]}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a recipe, write the run folder, evaluate on the test split.")
@@ -49,6 +50,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "continue the run in --out from its latest checkpoint, exactly")
     boolean resume;
+
+    @Option(names = "--from", paramLabel = "CKPT", description = "with --resume: the checkpoint to continue from, "
+            + "step-N or a .ckpt file (default: the newest)")
+    String from;
 
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
@@ -95,10 +100,14 @@ final class TrainCommand implements Callable<Integer> {
                 throw new Main.BadInput("--resume: found " + (set.given() ? "--set" : "--seeds") + " too, expected "
                         + "neither (a resumed run continues its checkpoint's recipe exactly)");
             }
-            try (TrainRun run = TrainRun.resume(out, Cli.err())) {
+            try (TrainRun run = TrainRun.resume(out, from, Cli.err())) {
                 printResult(run, "");
             }
             return 0;
+        }
+        if (from != null) {
+            throw new Main.BadInput("--from " + from + ": found it without --resume, expected --resume --out DIR "
+                    + "--from step-N");
         }
         if (recipe == null) {
             throw new Main.BadInput("train: found no RECIPE, expected a preset name, a .json or a .jsh file");

@@ -71,7 +71,7 @@ class ValidationDuringTrainingTest {
         CliFixtures.Result eval = CliFixtures.cpm("eval", "--run", a.toString(), "--checkpoint", "best");
         assertEquals(0, eval.code(), eval.err());
         assertTrue(eval.out().contains("step " + bestStep + ")"), eval.out());
-        assertTrue(Files.isRegularFile(run.evalFile("test", "best", false)));
+        assertTrue(Files.isRegularFile(run.evalFile("test", "best", false, null)));
         assertEquals(finalScores, Files.readString(run.evalFile("test", false)));
 
         // stopped at step 3 (between validations) and resumed: the best so far comes from the checkpoint
@@ -116,7 +116,7 @@ class ValidationDuringTrainingTest {
                 step.err());
         CliFixtures.Result word = CliFixtures.cpm("eval", "--run", run.toString(), "--checkpoint", "last");
         assertEquals(2, word.code());
-        assertTrue(word.err().contains("--checkpoint: found \"last\", expected latest, best or a step number"),
+        assertTrue(word.err().contains("--checkpoint last: found no such file, expected latest, best, step-N"),
                 word.err());
         assertFalse(best.err().contains("\tat "), "no stack trace");
 

@@ -28,64 +28,106 @@ public final class TrainRun implements AutoCloseable {
     private final History history;
     private final ValScores val;
     private final PrintStream log;
+    private final RunLock lock;
 
-    private TrainRun(RunFolder folder, TrainingSession session, History history, ValScores val, PrintStream log) {
+    private TrainRun(RunFolder folder, TrainingSession session, History history, ValScores val, PrintStream log,
+                     RunLock lock) {
         this.folder = folder;
         this.session = session;
         this.history = history;
         this.val = val;
         this.log = log;
+        this.lock = lock;
     }
 
-    /** A new run in {@code dir} (created; an existing run there is an error unless resuming). */
+    /**
+     * A new run in {@code dir} (created; an existing run there is an error unless resuming). The folder is locked
+     * ({@link RunLock}) until {@link #close}: a folder another training holds is an error.
+     */
     public static TrainRun create(Recipe recipe, Path dir, PrintStream log) {
         RunFolder folder = new RunFolder(dir);
         folder.checkWritable();
-        if (folder.hasCheckpoint()) {
-            throw new IllegalArgumentException("--out " + dir + ": found a run with checkpoints, expected an empty "
-                    + "or new folder (use --resume to continue it)");
-        }
-        preflight(recipe);
-        TrainingSession s = new TrainingSession(recipe);
+        RunLock lock = folder.lock("--out", null);
+        TrainingSession s = null;
         try {
+            if (folder.hasCheckpoint()) {
+                throw new IllegalArgumentException("--out " + dir + ": found a run with checkpoints, expected an "
+                        + "empty or new folder (use --resume to continue it)");
+            }
+            preflight(recipe);
+            s = new TrainingSession(recipe);
             checkSpace(dir, requiredBytes(s, recipe.optim().steps()), folder.usableSpace());
-        } catch (RuntimeException e) {
-            s.close();
+            record(lock, "train");
+            folder.writeRecipe(recipe);
+            return new TrainRun(folder, s, new History(), new ValScores(), log, lock);
+        } catch (RuntimeException | Error e) {
+            release(s, lock);
             throw e;
         }
-        folder.writeRecipe(recipe);
-        return new TrainRun(folder, s, new History(), new ValScores(), log);
     }
 
     /** Continues the run in {@code dir} from its latest checkpoint, exactly. */
     public static TrainRun resume(Path dir, PrintStream log) {
+        return resume(dir, null, log);
+    }
+
+    /**
+     * Continues the run in {@code dir} exactly, from its latest checkpoint or from {@code from} (step-N, N or a
+     * .ckpt file; null for the latest). Refused: a folder another training holds, a recipe.json that no longer
+     * holds the checkpoint's recipe (the differing fields named), a damaged checkpoint (the intact older ones
+     * named, with the {@code --from} that continues from them).
+     */
+    public static TrainRun resume(Path dir, String from, PrintStream log) {
         RunFolder folder = new RunFolder(dir);
-        Path ck = folder.latestCheckpoint();
-        if (ck == null) {
+        if (!folder.hasCheckpoint() && from == null) {
             throw new IllegalArgumentException("--resume " + dir + ": found no checkpoint in " + folder.checkpoints()
                     + ", expected a run folder written by train");
         }
         folder.checkWritable();
-        folder.removeStaleTemporaries();
-        Checkpoint c = Checkpoint.read(ck);
-        Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
-        preflight(recipe);
-        TrainingSession s = new TrainingSession(recipe);
-        History h;
-        ValScores val;
+        RunLock lock = folder.lock("--out", null);
+        TrainingSession s = null;
         try {
-            h = SessionCheckpoint.restore(s, c, ck);
-            val = ValScores.parse(c.meta().get(ValScores.META), ck);
+            folder.removeStaleTemporaries();
+            Path ck = from == null ? folder.latestCheckpoint() : folder.checkpointFrom("--from", from);
+            Checkpoint c = folder.readCheckpoint(ck,
+                    step -> "./cpm train --resume --out " + dir + " --from step-" + step);
+            Recipe recipe = SessionCheckpoint.recipeOf(c, ck);
+            boolean recipeThere = folder.requireRecipeOf(recipe, ck, "--resume");
+            preflight(recipe);
+            s = new TrainingSession(recipe);
+            History h = SessionCheckpoint.restore(s, c, ck);
+            ValScores val = ValScores.parse(c.meta().get(ValScores.META), ck);
             checkSpace(dir, requiredBytes(s, recipe.optim().steps() - s.stepsDone()), folder.usableSpace());
-        } catch (RuntimeException e) {
-            s.close();
+            record(lock, "train --resume");
+            if (!recipeThere) {
+                folder.writeRecipe(recipe);
+                log.println("note: " + folder.recipeFile() + " was missing; wrote the recipe of " + ck.getFileName());
+            }
+            log.println("resumed " + dir + " at step " + s.stepsDone() + " from " + ck.getFileName());
+            if (!val.rows().isEmpty() || java.nio.file.Files.exists(folder.valFile())) {
+                folder.writeVal(val); // without the rows of steps after the checkpoint: they are validated again
+            }
+            return new TrainRun(folder, s, h, val, log, lock);
+        } catch (RuntimeException | Error e) {
+            release(s, lock);
             throw e;
         }
-        log.println("resumed " + dir + " at step " + s.stepsDone() + " from " + ck.getFileName());
-        if (!val.rows().isEmpty() || java.nio.file.Files.exists(folder.valFile())) {
-            folder.writeVal(val); // without the rows of steps after the checkpoint: they are validated again
+    }
+
+    /** The run starts: its lock says who holds it (not before, so a refused command leaves .lock as it was). */
+    private static void record(RunLock lock, String command) {
+        if (lock != null) {
+            lock.record(command);
         }
-        return new TrainRun(folder, s, h, val, log);
+    }
+
+    private static void release(TrainingSession s, RunLock lock) {
+        if (s != null) {
+            s.close();
+        }
+        if (lock != null) {
+            lock.close();
+        }
     }
 
     public TrainingSession session() {
@@ -202,8 +244,9 @@ public final class TrainRun implements AutoCloseable {
         return CheckpointListener.save(session, history, val, folder);
     }
 
+    /** Closes the session and releases the run folder's lock. */
     @Override
     public void close() {
-        session.close();
+        release(session, lock);
     }
 }
