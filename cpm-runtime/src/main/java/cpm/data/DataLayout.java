@@ -69,7 +69,11 @@ public final class DataLayout {
                     + "Single-source/, Multi-sources/ or ss|ms|msmi/metadata.csv",
                     "a data root in one of the layouts of docs/datasets.md (avss, s4, ms3, vpo-*, or ./cpm synth's)");
         }
-        return fromMetadata(root, Metadata.readCsv(csv, List.of()));
+        List<Map<String, String>> rows = new ArrayList<>();
+        for (Metadata.Row row : Metadata.readCsv(csv, List.of(), Problems.throwing())) {
+            rows.add(row.fields());
+        }
+        return fromMetadata(root, rows);
     }
 
     /** AVSS-pattern roots: VPO by its subset column, ./cpm synth by its preset column, else AVSBench-Semantics. */
