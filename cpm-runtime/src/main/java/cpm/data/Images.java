@@ -10,11 +10,15 @@ import javax.imageio.ImageIO;
 /** Image decoding (PNG, JPEG), conversion to CHW floats, resizing (bilinear image, nearest label). */
 public final class Images {
 
+    /** The most pixels an image may declare (8192 x 8192): decoding allocates what the header claims. */
+    static final long MAX_PIXELS = 8192L * 8192;
+
     private Images() {
     }
 
-    /** Decodes a PNG or JPEG file; an unreadable file is a {@link DataException}. */
+    /** Decodes a PNG or JPEG file; an unreadable file, or one declaring over {@link #MAX_PIXELS}, is a {@link DataException}. */
     public static BufferedImage read(Path file) {
+        checkDeclaredSize(file);
         try {
             BufferedImage img = ImageIO.read(file.toFile());
             if (img == null) {
@@ -23,6 +27,31 @@ public final class Images {
             return img;
         } catch (IOException e) {
             throw new DataException(file, "an unreadable image (" + e.getMessage() + ")", "a PNG or JPEG image", e);
+        }
+    }
+
+    /** Reads the width and height from the header alone and refuses absurd ones before anything is allocated. */
+    private static void checkDeclaredSize(Path file) {
+        long w, h;
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                return; // decoding says what is wrong
+            }
+            javax.imageio.ImageReader r = readers.next();
+            try {
+                r.setInput(in, true, true);
+                w = r.getWidth(0);
+                h = r.getHeight(0);
+            } finally {
+                r.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            return; // decoding says what is wrong
+        }
+        if (w * h > MAX_PIXELS) {
+            throw new DataException(file, String.format(java.util.Locale.ROOT, "an image of %,d x %,d pixels in its "
+                    + "header", w, h), String.format(java.util.Locale.ROOT, "at most %,d pixels (8192 x 8192)", MAX_PIXELS));
         }
     }
 

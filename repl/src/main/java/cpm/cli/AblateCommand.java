@@ -6,6 +6,7 @@ import cpm.io.AtomicFiles;
 import cpm.train.History;
 import cpm.train.PredictionPictures;
 import cpm.train.TrainingSession;
+import cpm.train.loop.StopRequestListener;
 import cpm.train.loop.TrainRun;
 import cpm.viz.Pictures;
 import picocli.CommandLine.Command;
@@ -55,6 +56,16 @@ final class AblateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try (StopSignals stop = StopSignals.install(Cli.err())) {
+            try {
+                return ablate(stop);
+            } catch (StopRequestListener.Interrupted e) {
+                return stop.stopped(e);
+            }
+        }
+    }
+
+    private int ablate(StopSignals stop) {
         if (table != 4 && table != 5) {
             throw new Main.BadInput("--table: found " + table + ", expected 4 or 5");
         }
@@ -81,7 +92,7 @@ final class AblateCommand implements Callable<Integer> {
                 Recipe rec = row.recipe().derive(row.recipe().name(), b -> b.run(x -> x.seed(runSeed)));
                 Path runDir = dir.resolve(row.name() + "-seed" + s);
                 Cli.err().println("ablation table " + table + ": row " + row.name() + ", seed " + s);
-                RowRun run = runOne(rec, runDir, !noProgress);
+                RowRun run = runOne(rec, runDir, !noProgress, stop);
                 TrainingSession.EvalResult e = run.test();
                 double sts = lastSts(run.history());
                 r[0][s] = e.miou();
@@ -134,7 +145,15 @@ final class AblateCommand implements Callable<Integer> {
 
     /** Trains one row's recipe for its optim.steps in {@code runDir} and evaluates it, as {@code ./cpm train} does. */
     static RowRun runOne(Recipe rec, Path runDir, boolean progress) {
+        return runOne(rec, runDir, progress, null);
+    }
+
+    /** As above; {@code stop} (if not null) interrupts the run on SIGINT / SIGTERM. */
+    static RowRun runOne(Recipe rec, Path runDir, boolean progress, StopSignals stop) {
         try (TrainRun run = TrainRun.create(rec, runDir, Cli.err())) {
+            if (stop != null) {
+                stop.watch(run);
+            }
             TrainRun.Result res = run.trainAndEvaluate(rec.optim().steps(), progress, true);
             return new RowRun(res.test(), res.silenced(), run.history());
         }

@@ -1,6 +1,7 @@
 package cpm.cli;
 
 import cpm.dsl.Recipe;
+import cpm.train.loop.StopRequestListener;
 import cpm.train.loop.TrainRun;
 import cpm.train.TrainingSession;
 import picocli.CommandLine.Command;
@@ -103,12 +104,18 @@ final class TrainCommand implements Callable<Integer> {
             Path dir = out != null ? out : Path.of("runs", r.name());
             run = TrainRun.create(r, dir, Cli.err());
         }
-        try (run) {
+        try (run; StopSignals stop = StopSignals.install(Cli.err())) {
+            stop.watch(run);
             Recipe r = run.session().recipe();
             long until = steps != null ? steps : r.optim().steps();
             Cli.err().printf(Locale.ROOT, "training %s: %d steps, batch %d, %,d parameters -> %s%n", r.name(), until,
                     r.optim().batchSize(), run.session().weights().parameterCount(), run.dir());
-            TrainRun.Result res = run.trainAndEvaluate(until, !noProgress, !noSilenced);
+            TrainRun.Result res;
+            try {
+                res = run.trainAndEvaluate(until, !noProgress, !noSilenced);
+            } catch (StopRequestListener.Interrupted e) {
+                return stop.stopped(e);
+            }
             TrainingSession.EvalResult e = res.test();
             String line = String.format(Locale.ROOT, "test mIoU %.4f  F-beta %.4f  (%s protocol, %d images)",
                     e.miou(), e.fbeta(), e.protocol(), e.images());
@@ -118,7 +125,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             Cli.out().println(line);
             Cli.out().println("run folder: " + run.dir().toAbsolutePath());
+            return stop.exitStatus();
         }
-        return 0;
     }
 }
