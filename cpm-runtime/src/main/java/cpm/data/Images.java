@@ -26,7 +26,9 @@ public final class Images {
             }
             return img;
         } catch (IOException e) {
-            throw new DataException(file, "an unreadable image (" + e.getMessage() + ")", "a PNG or JPEG image", e);
+            Throwable c = e.getCause(); // ImageIO wraps what stopped its decoder, an OutOfMemoryError too
+            String why = e.getMessage() + (c == null ? "" : " " + c.getClass().getSimpleName() + ": " + c.getMessage());
+            throw new DataException(file, "an unreadable image (" + why.strip() + ")", "a PNG or JPEG image", e);
         }
     }
 
