@@ -68,7 +68,7 @@ final class StopSignals implements AutoCloseable {
         return n == null ? 1 : 128 + n;
     }
 
-    private void handle(Signal sig) {
+    private synchronized void handle(Signal sig) {
         String name = "SIG" + sig.getName();
         int status = 128 + sig.getNumber();
         TrainRun r = run;
