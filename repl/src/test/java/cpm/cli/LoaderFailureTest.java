@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A failure on the data loader's thread ends training within seconds, with a message and an exit status, never a
  * hang (issue 19, class 1): a WAV whose header claims an absurd sample rate (which used to exhaust the heap on the
  * data thread and leave {@code train} waiting forever) is refused by {@code data check} and by {@code train} with
- * exit 2 naming the file; files broken while training runs stop it with exit 2 after a rescue checkpoint; an
+ * exit 2 naming the file, as is a PNG whose header claims 100,000 x 100,000 pixels; files broken while training runs stop it with exit 2 after a rescue checkpoint; an
  * {@link OutOfMemoryError} on the data thread (a real one: a long recording and a small heap) ends {@code train}
  * with exit 1 and a message naming the data set and the error.
  */
@@ -52,13 +52,19 @@ class LoaderFailureTest {
     }
 
     @Test
-    void absurdWavHeaderIsRefusedByDataCheckAndTraining() throws Exception {
+    void absurdHeadersAreRefusedByDataCheckAndTraining() throws Exception {
         Path d = copy(data, root.resolve("absurd"));
         Path wav = wavs(d, "train").get(1);
         setSampleRate(wav, 1); // 1 Hz: resampling to 16 kHz would ask for 16000 floats per stored sample
+        Path frame = wavs(d, "test").get(0).resolveSibling("frames/1.png");
+        setPngSize(frame, 100_000, 100_000); // decoding would allocate 30 GB
         CliFixtures.Result check = CliFixtures.cpm("data", "check", d.toString(), "--kind", "avss");
-        assertEquals(2, check.code(), check.out() + check.err());
-        assertTrue((check.out() + check.err()).contains(wav + ": found sample rate 1 Hz"), check.out() + check.err());
+        String all = check.out() + check.err();
+        assertEquals(2, check.code(), all);
+        assertTrue(all.contains(wav + ": found sample rate 1 Hz"), all);
+        assertTrue(all.contains(frame + ": found an image of 100,000 x 100,000 pixels in its header, expected at most "
+                + "67,108,864 pixels (8192 x 8192)"), all);
+        assertClean(all);
 
         CliFixtures.Result r = assertTimeoutPreemptively(Duration.ofSeconds(90),
                 () -> CliFixtures.cpm(train(d, root.resolve("absurd-run"), 8)));
@@ -154,6 +160,17 @@ class LoaderFailureTest {
         byte[] b = Files.readAllBytes(wav);
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(24, rate);
         Files.write(wav, b);
+    }
+
+    /** Rewrites the width and height in a PNG's IHDR chunk (and its CRC), leaving the pixels as they are. */
+    static void setPngSize(Path png, int w, int h) throws IOException {
+        byte[] b = Files.readAllBytes(png);
+        ByteBuffer bb = ByteBuffer.wrap(b); // big-endian: signature (8), length (4), "IHDR", width, height, ...
+        bb.putInt(16, w).putInt(20, h);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b, 12, 17); // type and the 13 bytes of the chunk's body
+        bb.putInt(29, (int) crc.getValue());
+        Files.write(png, b);
     }
 
     /** A 16-bit mono 16 kHz WAV of {@code bytes} bytes of silence, sparse on disk (only the header is written). */
