@@ -21,8 +21,9 @@ import java.util.concurrent.BlockingQueue;
  * <p>
  * Whatever ends the thread (a {@link DataException}, another exception, an {@link Error} such as
  * {@link OutOfMemoryError}) reaches the caller of {@link #next}: a {@link DataException} as it is, anything else as
- * a {@link DataLoaderException} naming the item. The caller polls and checks that the thread lives, so a thread
- * that died without a word is noticed too: a failure on the data thread never leaves training waiting.
+ * a {@link DataLoaderException} naming the item. The thread leaves what ended it in a field and ends; the caller
+ * polls the queue and, once it is empty and the thread dead, throws that: a failure on the data thread never leaves
+ * training waiting, and the batches prepared before it are still used.
  */
 public final class BatchLoader implements AutoCloseable {
 
@@ -51,7 +52,7 @@ public final class BatchLoader implements AutoCloseable {
     private volatile boolean stop;
     private BlockingQueue<Object> queue;
     private boolean ended;
-    /** What ended the data thread, set before it tries to queue it (queueing needs memory an Error may lack). */
+    /** What ended the data thread (queueing it could block, or need memory an Error left none of). */
     private volatile Failure failure;
 
     /** Prepared arrays of one batch. */
@@ -59,7 +60,7 @@ public final class BatchLoader implements AutoCloseable {
                         int[] frames, int h, int w) {
     }
 
-    /** Why the data thread ended: the throwable and the item (-1: none) and stream position it was preparing. */
+    /** Why the data thread ended: the throwable, the item (-1: none) and the stream position it was preparing. */
     private record Failure(Throwable error, int item, long position) {
     }
 
@@ -112,10 +113,6 @@ public final class BatchLoader implements AutoCloseable {
             ended = true;
             return null;
         }
-        if (o instanceof Failure f) {
-            stopWorker();
-            throw f.error() instanceof DataException d ? d : new DataLoaderException(describe(f), f.error());
-        }
         Host h = (Host) o;
         int b = h.ids().size();
         position += b;
@@ -158,7 +155,10 @@ public final class BatchLoader implements AutoCloseable {
         return permCache[0][(int) (pos % n)];
     }
 
-    /** The next element of the queue; a data thread that ended without queueing its failure yields that failure. */
+    /**
+     * The next batch (or END) of the queue; once the queue is empty and the data thread dead, what ended the thread
+     * is thrown: a {@link DataException} as it is, anything else as a {@link DataLoaderException}.
+     */
     private Object take() {
         BlockingQueue<Object> q = queue;
         Thread t = worker;
@@ -174,8 +174,12 @@ public final class BatchLoader implements AutoCloseable {
                         return o;
                     }
                     Failure f = failure;
-                    return f != null ? f : new Failure(new IllegalStateException("the data thread ended without "
-                            + "a batch or an error"), -1, position);
+                    stopWorker(); // the next call starts a new thread at the position reached
+                    if (f == null) {
+                        throw new DataLoaderException("the data thread of " + data.name() + " ended without a "
+                                + "batch or an error", null);
+                    }
+                    throw f.error() instanceof DataException d ? d : new DataLoaderException(describe(f), f.error());
                 }
             }
         } catch (InterruptedException e) {
@@ -239,13 +243,7 @@ public final class BatchLoader implements AutoCloseable {
         } catch (InterruptedException e) {
             // stopped by seek() or close()
         } catch (Throwable e) { // Errors too: an OutOfMemoryError here must not leave the consumer waiting
-            Failure f = new Failure(e, current[0], pos);
-            failure = f;
-            try {
-                q.put(f);
-            } catch (InterruptedException | Error ignored) {
-                // stopped while reporting, or no memory to queue it: the consumer finds it in the field
-            }
+            failure = new Failure(e, current[0], pos); // the consumer throws it once it has taken what was queued
         }
     }
 
