@@ -152,7 +152,7 @@ final class AblateCommand implements Callable<Integer> {
     static RowRun runOne(Recipe rec, Path runDir, boolean progress, StopSignals stop) {
         try (TrainRun run = TrainRun.create(rec, runDir, Cli.err())) {
             if (stop != null) {
-                stop.watch(run);
+                stop.watch(run, rec.optim().steps());
             }
             TrainRun.Result res = run.trainAndEvaluate(rec.optim().steps(), progress, true);
             return new RowRun(res.test(), res.silenced(), run.history());

@@ -17,8 +17,10 @@ import java.util.Map;
  * the watched run's session ({@link cpm.train.TrainingSession#interrupt}), so the loop ends at the next step
  * boundary with a checkpoint of the step reached ({@link StopRequestListener.Interrupted}); the command then says
  * where it stopped and how to resume ({@link #stopped}) and exits with 128 + the signal's number (130, 143), as a
- * shell expects of a process a signal ended. A second signal quits at once. Before a run is watched there is
- * nothing to save, and a signal ends the process at once. {@link #close()} gives back the previous handlers.
+ * shell expects of a process a signal ended. A second signal quits at once. A signal ends the process at once, too,
+ * when there is nothing to save: before a run is watched, or once its last step is saved (during the final
+ * evaluation and pictures, which {@code ./cpm eval --run} can redo). {@link #close()} gives back the previous
+ * handlers.
  */
 final class StopSignals implements AutoCloseable {
 
@@ -28,6 +30,7 @@ final class StopSignals implements AutoCloseable {
     private final PrintStream err;
     private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
     private volatile TrainRun run;
+    private volatile long until;
     private volatile String received;
 
     private StopSignals(PrintStream err) {
@@ -48,8 +51,9 @@ final class StopSignals implements AutoCloseable {
         return s;
     }
 
-    /** The run a signal interrupts from now on (a signal already received interrupts it at once). */
-    void watch(TrainRun r) {
+    /** The run a signal interrupts from now on, trained to {@code untilStep} (a signal received before stops it). */
+    void watch(TrainRun r, long untilStep) {
+        until = untilStep;
         run = r;
         String why = received;
         if (why != null) {
@@ -72,10 +76,13 @@ final class StopSignals implements AutoCloseable {
         String name = "SIG" + sig.getName();
         int status = 128 + sig.getNumber();
         TrainRun r = run;
-        if (r == null || received != null) {
+        String quit = r == null ? "before training started: nothing to save"
+                : received != null ? "again: the steps since the latest checkpoint are lost"
+                : finishedAndSaved(r) ? "after the last step was saved: quitting (./cpm eval --run " + r.dir()
+                + " evaluates the run)" : null;
+        if (quit != null) {
             err.println();
-            err.println(r == null ? "cpm: " + name + " before training started: nothing to save; quitting"
-                    : "cpm: second " + name + ": quitting now; the steps since the latest checkpoint are lost");
+            err.println("cpm: " + name + " " + quit);
             err.flush();
             System.out.flush();
             Runtime.getRuntime().halt(status); // as Main.main ends: the JVM's shutdown would wait for libtorch
@@ -88,6 +95,13 @@ final class StopSignals implements AutoCloseable {
         r.session().interrupt(name);
     }
 
+    /** Whether the run trained all its steps and its checkpoint of the last one is written. */
+    private boolean finishedAndSaved(TrainRun r) {
+        long done = r.session().stepsDone();
+        Path ck = r.folder().latestCheckpoint();
+        return done >= until && ck != null && RunFolder.checkpointStep(ck) >= until;
+    }
+
     /**
      * Says where an interrupted run stopped, which checkpoint holds it and how to resume; returns the exit status.
      */
@@ -97,7 +111,7 @@ final class StopSignals implements AutoCloseable {
         Path ck = folder.latestCheckpoint();
         String resume = "resume with: ./cpm train --resume --out " + r.dir();
         if (ck == null) {
-            err.println("stopped before the first step (" + e.reason() + "); no checkpoint: nothing was trained yet");
+            err.println("stopped " + r.dir() + " before its first step (" + e.reason() + "): nothing to save");
         } else if (RunFolder.checkpointStep(ck) == e.step()) {
             err.println("stopped at step " + e.step() + " (" + e.reason() + "); checkpoint saved: " + ck + "; " + resume);
         } else {

@@ -105,9 +105,9 @@ final class TrainCommand implements Callable<Integer> {
             run = TrainRun.create(r, dir, Cli.err());
         }
         try (run; StopSignals stop = StopSignals.install(Cli.err())) {
-            stop.watch(run);
             Recipe r = run.session().recipe();
             long until = steps != null ? steps : r.optim().steps();
+            stop.watch(run, until);
             Cli.err().printf(Locale.ROOT, "training %s: %d steps, batch %d, %,d parameters -> %s%n", r.name(), until,
                     r.optim().batchSize(), run.session().weights().parameterCount(), run.dir());
             TrainRun.Result res;
