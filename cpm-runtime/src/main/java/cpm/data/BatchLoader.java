@@ -18,6 +18,12 @@ import java.util.concurrent.BlockingQueue;
  * the last. A daemon thread prepares the next batches as plain Java arrays (no NDArrays there: libtorch grad
  * mode is thread-local) in a bounded queue; {@link #next} turns one into NDArrays on the caller's manager.
  * {@link #position()} / {@link #seek(long)} give an exact resume of the data order.
+ * <p>
+ * Whatever ends the thread (a {@link DataException}, another exception, an {@link Error} such as
+ * {@link OutOfMemoryError}) reaches the caller of {@link #next}: a {@link DataException} as it is, anything else as
+ * a {@link DataLoaderException} naming the item. The thread leaves what ended it in a field and ends; the caller
+ * polls the queue and, once it is empty and the thread dead, throws that: a failure on the data thread never leaves
+ * training waiting, and the batches prepared before it are still used.
  */
 public final class BatchLoader implements AutoCloseable {
 
@@ -27,6 +33,8 @@ public final class BatchLoader implements AutoCloseable {
     /** The label of padded pixels (data.resize pad): no class, no target mask, not scored. */
     public static final int IGNORE = 255;
     private static final int QUEUE = 3;
+    /** How often a waiting {@link #next} checks that the data thread is alive. */
+    private static final long POLL_MS = 100;
 
     private final AvsDataset data;
     private final OffscreenSet noise;
@@ -47,13 +55,16 @@ public final class BatchLoader implements AutoCloseable {
     private volatile boolean stop;
     private BlockingQueue<Object> queue;
     private boolean ended;
+    /** What ended the data thread (queueing it could block, or need memory an Error left none of). */
+    private volatile Failure failure;
 
     /** Prepared arrays of one batch. */
     private record Host(float[] images, long[] labels, float[] waves, float[] noise, float[] tags, List<String> ids,
                         int[] frames, int h, int w) {
     }
 
-    private record Failure(RuntimeException error) {
+    /** Why the data thread ended: the throwable, the item (-1: none) and the stream position it was preparing. */
+    private record Failure(Throwable error, int item, long position) {
     }
 
     private static final Object END = new Object();
@@ -101,20 +112,10 @@ public final class BatchLoader implements AutoCloseable {
         if (worker == null) {
             startWorker(position);
         }
-        Object o;
-        try {
-            o = queue.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a batch", e);
-        }
+        Object o = take();
         if (o == END) {
             ended = true;
             return null;
-        }
-        if (o instanceof Failure f) {
-            stopWorker();
-            throw f.error();
         }
         Host h = (Host) o;
         int b = h.ids().size();
@@ -158,8 +159,53 @@ public final class BatchLoader implements AutoCloseable {
         return permCache[0][(int) (pos % n)];
     }
 
+    /**
+     * The next batch (or END) of the queue; once the queue is empty and the data thread dead, what ended the thread
+     * is thrown: a {@link DataException} as it is, anything else as a {@link DataLoaderException}.
+     */
+    private Object take() {
+        BlockingQueue<Object> q = queue;
+        Thread t = worker;
+        try {
+            while (true) {
+                Object o = q.poll(POLL_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (o != null) {
+                    return o;
+                }
+                if (!t.isAlive()) {
+                    o = q.poll(); // queued just before it ended
+                    if (o != null) {
+                        return o;
+                    }
+                    Failure f = failure;
+                    stopWorker(); // the next call starts a new thread at the position reached
+                    if (f == null) {
+                        throw new DataLoaderException("the data thread of " + data.name() + " ended without a "
+                                + "batch or an error", null);
+                    }
+                    throw f.error() instanceof DataException d ? d : new DataLoaderException(describe(f), f.error());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a batch", e);
+        }
+    }
+
+    /** What the data thread was doing when it failed, and why, in one line. */
+    private String describe(Failure f) {
+        Throwable e = f.error();
+        String what = f.item() >= 0 ? "the batch with item " + f.item() : "the batch at sample " + f.position();
+        String why = e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "");
+        String hint = e instanceof OutOfMemoryError ? String.format(java.util.Locale.ROOT,
+                "; the Java heap holds at most %,d MiB (more with CPM_JAVA_OPTS=-Xmx...)",
+                Runtime.getRuntime().maxMemory() >> 20) : "";
+        return "the data thread failed while preparing " + what + " of " + data.name() + ": " + why + hint;
+    }
+
     private void startWorker(long from) {
         stop = false;
+        failure = null;
         queue = new ArrayBlockingQueue<>(QUEUE);
         BlockingQueue<Object> q = queue;
         worker = new Thread(() -> produce(from, q), "cpm-data-" + data.name());
@@ -185,6 +231,7 @@ public final class BatchLoader implements AutoCloseable {
     private void produce(long from, BlockingQueue<Object> q) {
         int[][] perm = new int[1][];
         long[] permEpoch = {-1};
+        int[] current = {-1}; // the item being prepared, for the failure's message
         long pos = from;
         int n = data.size();
         try {
@@ -194,21 +241,17 @@ public final class BatchLoader implements AutoCloseable {
                     return;
                 }
                 int b = train ? batchSize : (int) Math.min(batchSize, n - pos);
-                q.put(build(pos, b, perm, permEpoch));
+                q.put(build(pos, b, perm, permEpoch, current));
                 pos += b;
             }
         } catch (InterruptedException e) {
             // stopped by seek() or close()
-        } catch (RuntimeException e) {
-            try {
-                q.put(new Failure(e));
-            } catch (InterruptedException ignored) {
-                // stopped while reporting
-            }
+        } catch (Throwable e) { // Errors too: an OutOfMemoryError here must not leave the consumer waiting
+            failure = new Failure(e, current[0], pos); // the consumer throws it once it has taken what was queued
         }
     }
 
-    private Host build(long pos, int b, int[][] perm, long[] permEpoch) {
+    private Host build(long pos, int b, int[][] perm, long[] permEpoch, int[] current) {
         int h = -1, w = -1;
         float[] images = null, waves = new float[b * channels * samples];
         long[] labels = null;
@@ -219,6 +262,7 @@ public final class BatchLoader implements AutoCloseable {
         for (int i = 0; i < b; i++) {
             long p = pos + i;
             int item = itemAt(p, perm, permEpoch);
+            current[0] = item;
             Sample s = data.get(item);
             long epoch = train ? p / data.size() : 0;
             SplittableRandom rng = new SplittableRandom(mix(seed, epoch, p % data.size()));

@@ -152,7 +152,9 @@ public final class Images {
             if (e instanceof DataException de) {
                 throw de;
             }
-            throw new DataException(Kind.IMAGE, file, "an unreadable image (" + e.getMessage() + ")",
+            Throwable c = e.getCause(); // ImageIO wraps what stopped its decoder, an OutOfMemoryError too
+            String why = e.getMessage() + (c == null ? "" : " " + c.getClass().getSimpleName() + ": " + c.getMessage());
+            throw new DataException(Kind.IMAGE, file, "an unreadable image (" + why.strip() + ")",
                     "a PNG or JPEG image", e);
         }
     }

@@ -18,6 +18,14 @@ public final class WavIO {
 
     /** Half-width of the resampling kernel in zero crossings of the (lower) cut-off sinc. */
     private static final int SINC_ZEROS = 24;
+    /**
+     * Sample rates a header may declare. Below 1 kHz no sound is usable and resampling would multiply the clip's
+     * length (a header claiming 1 Hz asks for 16000 samples per stored one: gigabytes); above 1 MHz it would
+     * shrink the clip to nothing.
+     */
+    static final int MIN_RATE = 1000, MAX_RATE = 1_000_000;
+    /** The largest file read whole into one array. */
+    private static final long MAX_FILE = Integer.MAX_VALUE - 8;
 
     private WavIO() {
     }
@@ -37,6 +45,11 @@ public final class WavIO {
     public static Wav read(Path file) {
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            if (size > MAX_FILE) {
+                throw new DataException(file, String.format(java.util.Locale.ROOT, "a file of %,d bytes", size),
+                        "a WAV file under 2 GiB");
+            }
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new DataException(Kind.WAV, file, "an unreadable file (" + e.getMessage() + ")",
@@ -98,8 +111,9 @@ public final class WavIO {
         if (channels < 1 || channels > 2) {
             throw new DataException(Kind.WAV, file, channels + " channels", "1 (mono) or 2 (stereo) channels");
         }
-        if (rate <= 0) {
-            throw new DataException(Kind.WAV, file, "sample rate " + rate, "a positive sample rate");
+        if (rate < MIN_RATE || rate > MAX_RATE) {
+            throw new DataException(Kind.WAV, file, "sample rate " + (rate & 0xFFFFFFFFL) + " Hz in the fmt chunk",
+                    String.format(java.util.Locale.ROOT, "a sample rate between %,d and %,d Hz", MIN_RATE, MAX_RATE));
         }
         int bytesPer = bits / 8;
         int frameBytes = bytesPer * channels;
@@ -207,6 +221,8 @@ public final class WavIO {
             s = new float[][]{m};
         }
         if (wav.sampleRate() != sampleRate) {
+            checkFits(file, (long) s.length * Math.round((double) s[0].length * sampleRate / wav.sampleRate()),
+                    wav.sampleRate(), sampleRate);
             float[][] r = new float[s.length][];
             for (int c = 0; c < s.length; c++) {
                 r[c] = resample(s[c], wav.sampleRate(), sampleRate);
@@ -221,6 +237,16 @@ public final class WavIO {
         if (channels == 2 && wav.channels() == 1) {
             throw new DataException(Kind.AUDIO_CHANNELS, file, "mono audio",
                     "stereo audio (recipe audio.channels = 2)");
+        }
+    }
+
+    /** Refuses a resampled clip of {@code samples} floats that would take more than a quarter of the Java heap. */
+    private static void checkFits(Path file, long samples, int fromRate, int toRate) {
+        long bytes = samples * Float.BYTES, heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap / 4) {
+            throw new DataException(file, String.format(java.util.Locale.ROOT, "a clip that resampled from %,d to %,d"
+                    + " Hz takes %,d MiB", fromRate, toRate, bytes >> 20), String.format(java.util.Locale.ROOT,
+                    "at most a quarter of the Java heap (%,d MiB; more with CPM_JAVA_OPTS=-Xmx...)", heap >> 20));
         }
     }
 

@@ -83,6 +83,7 @@ public final class TrainingSession implements AutoCloseable {
     private volatile boolean stopRequested;
     private final List<java.util.function.Consumer<StepResult>> stepObservers =
             new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile String interruption;
 
     public TrainingSession(Recipe recipe) {
         this.recipe = recipe;
@@ -224,6 +225,19 @@ public final class TrainingSession implements AutoCloseable {
         boolean s = stopRequested;
         stopRequested = false;
         return s;
+    }
+
+    /**
+     * Asks a running loop to end at the next step boundary as interrupted (a signal on the command line): unlike
+     * {@link #requestStop()} it is kept until the session closes, so it also ends a loop that starts later.
+     */
+    public void interrupt(String reason) {
+        interruption = reason;
+    }
+
+    /** Why {@link #interrupt} was called, or null. */
+    public String interruption() {
+        return interruption;
     }
 
     private static final double NS = 1e6;

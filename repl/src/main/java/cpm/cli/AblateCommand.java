@@ -9,6 +9,7 @@ import cpm.train.TrainingSession;
 import cpm.train.loop.TimeLeft;
 import cpm.train.loop.RunFolder;
 import cpm.train.loop.RunLock;
+import cpm.train.loop.StopRequestListener;
 import cpm.train.loop.TrainRun;
 import cpm.viz.Pictures;
 import picocli.CommandLine.Command;
@@ -62,6 +63,16 @@ final class AblateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try (StopSignals stop = StopSignals.install(Cli.err())) {
+            try {
+                return ablate(stop);
+            } catch (StopRequestListener.Interrupted e) {
+                return stop.stopped(e);
+            }
+        }
+    }
+
+    private int ablate(StopSignals stop) {
         if (table != 4 && table != 5) {
             throw new Main.BadInput("--table: found " + table + ", expected 4 or 5");
         }
@@ -78,11 +89,11 @@ final class AblateCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
         List<Ablations.Row> rows = table == 4 ? Ablations.table4(base) : Ablations.table5(base);
         try (RunLock lock = new RunFolder(dir).lock("--out", "ablate")) { // each row's run locks its own folder too
-            return ablate(base, dir, rows);
+            return trainRows(base, dir, rows, stop);
         }
     }
 
-    private int ablate(Recipe base, Path dir, List<Ablations.Row> rows) {
+    private int trainRows(Recipe base, Path dir, List<Ablations.Row> rows, StopSignals stop) {
         int firstSeed = seed != null ? seed : base.run().seed();
         StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts,miou_silenced\n");
         Map<String, double[][]> results = new LinkedHashMap<>();
@@ -102,7 +113,7 @@ final class AblateCommand implements Callable<Integer> {
                 Cli.err().println(String.format(Locale.ROOT, "ablation table %d: run %d/%d, row %s, seed %d (%s)",
                         table, started, runs, row.name(), runSeed, started == 1 ? "time left known after the first run"
                                 : "about " + TimeLeft.format(left) + " left"));
-                RowRun run = runOne(rec, runDir, !noProgress);
+                RowRun run = runOne(rec, runDir, !noProgress, stop);
                 TrainingSession.EvalResult e = run.test();
                 double sts = lastSts(run.history());
                 r[0][s] = e.miou();
@@ -155,7 +166,15 @@ final class AblateCommand implements Callable<Integer> {
 
     /** Trains one row's recipe for its optim.steps in {@code runDir} and evaluates it, as {@code ./cpm train} does. */
     static RowRun runOne(Recipe rec, Path runDir, boolean progress) {
+        return runOne(rec, runDir, progress, null);
+    }
+
+    /** As above; {@code stop} (if not null) interrupts the run on SIGINT / SIGTERM. */
+    static RowRun runOne(Recipe rec, Path runDir, boolean progress, StopSignals stop) {
         try (TrainRun run = TrainRun.create(rec, runDir, Cli.err())) {
+            if (stop != null) {
+                stop.watch(run, rec.optim().steps());
+            }
             TrainRun.Result res = run.trainAndEvaluate(rec.optim().steps(), progress, true);
             return new RowRun(res.test(), res.silenced(), run.history());
         }

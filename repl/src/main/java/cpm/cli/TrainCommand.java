@@ -1,6 +1,7 @@
 package cpm.cli;
 
 import cpm.dsl.Recipe;
+import cpm.train.loop.StopRequestListener;
 import cpm.train.loop.TrainRun;
 import cpm.train.TrainingSession;
 import picocli.CommandLine.Command;
@@ -92,6 +93,16 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try (StopSignals stop = StopSignals.install(Cli.err())) {
+            try {
+                return train(stop);
+            } catch (StopRequestListener.Interrupted e) {
+                return stop.stopped(e);
+            }
+        }
+    }
+
+    private int train(StopSignals stop) {
         if (resume) {
             if (out == null) {
                 throw new Main.BadInput("--resume: found no --out, expected --out DIR, the run folder to continue");
@@ -101,9 +112,9 @@ final class TrainCommand implements Callable<Integer> {
                         + "neither (a resumed run continues its checkpoint's recipe exactly)");
             }
             try (TrainRun run = TrainRun.resume(out, from, Cli.err())) {
-                printResult(run, "");
+                printResult(run, "", stop);
             }
-            return 0;
+            return stop.exitStatus();
         }
         if (from != null) {
             throw new Main.BadInput("--from " + from + ": found it without --resume, expected --resume --out DIR "
@@ -130,25 +141,29 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("runs", r.name());
         if (seeds == null) {
             try (TrainRun run = TrainRun.create(r, dir, Cli.err())) {
-                printResult(run, "");
+                printResult(run, "", stop);
             }
-            return 0;
+            return stop.exitStatus();
         }
-        new SeedSweep(SeedSweep.parse(seeds, seed, r.run().seed()), dir).run(r, this::trainOne);
-        return 0;
+        new SeedSweep(SeedSweep.parse(seeds, seed, r.run().seed()), dir).run(r, (rs, d) -> trainOne(rs, d, stop));
+        return stop.exitStatus();
     }
 
     /** One seed of a sweep: trains {@code r} in {@code dir} and prints its result line prefixed with the seed. */
-    private TrainRun.Result trainOne(Recipe r, Path dir) {
+    private TrainRun.Result trainOne(Recipe r, Path dir, StopSignals stop) {
         try (TrainRun run = TrainRun.create(r, dir, Cli.err())) {
-            return printResult(run, "seed " + r.run().seed() + ": ");
+            return printResult(run, "seed " + r.run().seed() + ": ", stop);
         }
     }
 
-    /** Trains to the end, evaluates, prints the test line (after {@code prefix}) and the run folder. */
-    private TrainRun.Result printResult(TrainRun run, String prefix) {
+    /**
+     * Trains to the end, evaluates, prints the test line (after {@code prefix}) and the run folder; a signal stops it
+     * at a step boundary with a checkpoint ({@link StopSignals}).
+     */
+    private TrainRun.Result printResult(TrainRun run, String prefix, StopSignals stop) {
         Recipe r = run.session().recipe();
         long until = steps != null ? steps : r.optim().steps();
+        stop.watch(run, until);
         Cli.err().printf(Locale.ROOT, "training %s: %d steps, batch %d, %,d parameters -> %s%n", r.name(), until,
                 r.optim().batchSize(), run.session().weights().parameterCount(), run.dir());
         TrainRun.Result res = run.trainAndEvaluate(until, !noProgress, !noSilenced);
