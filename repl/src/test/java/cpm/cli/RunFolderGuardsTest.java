@@ -187,7 +187,7 @@ class RunFolderGuardsTest {
                 + " --from step-4"), r.err());
         CliFixtures.Result e = CliFixtures.cpm("eval", "--run", copy.toString());
         assertEquals(2, e.code(), e.err());
-        assertTrue(e.err().contains("./cpm eval --run " + copy + " --from step-4"), e.err());
+        assertTrue(e.err().contains("./cpm eval --run " + copy + " --checkpoint step-4"), e.err());
         CliFixtures.Result wrong = CliFixtures.cpm("train", "--resume", "--out", copy.toString(), "--from", "step-7");
         assertEquals(2, wrong.code(), wrong.err());
         assertTrue(wrong.err().contains("--from step-7: found no step-00000007.ckpt")
