@@ -267,7 +267,9 @@ class DataRulesCliTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return CliFixtures.cpm("train", rf.toString(), "--data", d.toString(), "--out", out.toString(), "--steps", "1",
+        // the recipe holds data.path (d): --data would detect the folder's layout and replace a synthetic preset
+        assertEquals(d.toString(), recipe.data().path());
+        return CliFixtures.cpm("train", rf.toString(), "--out", out.toString(), "--steps", "1",
                 "--threads", "1", "--no-progress", "--no-silenced");
     }
 
