@@ -477,16 +477,8 @@ class BadInputCatalogueTest {
     }
 
     static Path copyTree(Path from, Path to) {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-            return to;
+        try {
+            return CliFixtures.copyTree(from, to);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

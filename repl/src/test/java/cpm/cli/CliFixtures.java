@@ -40,6 +40,21 @@ final class CliFixtures {
         return Presets.get("tiny").with(m);
     }
 
+    /** A copy of the folder tree {@code from} at {@code to} (links copied as the files they name). */
+    static Path copyTree(Path from, Path to) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+        return to;
+    }
+
     static Path writeRecipe(Path file, Recipe r) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, RecipeJson.toJson(r));

@@ -187,16 +187,6 @@ class LoaderFailureTest {
     }
 
     static Path copy(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path q = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(q);
-                } else {
-                    Files.copy(p, q);
-                }
-            }
-        }
-        return to;
+        return CliFixtures.copyTree(from, to);
     }
 }

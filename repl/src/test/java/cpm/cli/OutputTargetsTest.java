@@ -161,17 +161,7 @@ class OutputTargetsTest {
 
     /** A copy of the trained run's regular files (links copied as the files they name). */
     static Path copyRun(Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(run)) {
-            for (Path f : files.toList()) {
-                Path dest = to.resolve(run.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(f, dest);
-                }
-            }
-        }
-        return to;
+        return CliFixtures.copyTree(run, to);
     }
 
     static List<Path> list(Path dir) throws IOException {

@@ -242,17 +242,7 @@ class RunFolderGuardsTest {
     }
 
     static Path copyRun(Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(run)) {
-            for (Path f : files.toList()) {
-                Path dest = to.resolve(run.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(f, dest);
-                }
-            }
-        }
-        return to;
+        return CliFixtures.copyTree(run, to);
     }
 
     /**
