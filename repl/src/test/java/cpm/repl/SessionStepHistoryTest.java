@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 19 class 10: the REPL's history holds every step, however it was taken; :step says how long is left. */
@@ -61,6 +62,9 @@ class SessionStepHistoryTest {
             String progress = bytes.toString(StandardCharsets.UTF_8);
             assertTrue(progress.contains("step 4 (2/2)"), progress);
             assertTrue(progress.matches("(?s).*step 3 \\(1/2\\).* s/step  \\S+( s)? left.*"), progress);
+            // not a terminal (the test's stream): whole lines, one per tenth of the call (here every step), no \r
+            assertFalse(progress.contains("\r"), progress);
+            assertEquals(2, progress.lines().filter(l -> l.startsWith("|  step ")).count(), progress);
         }
     }
 }
