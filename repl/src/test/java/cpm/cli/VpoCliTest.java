@@ -4,6 +4,7 @@ import cpm.data.AvsDataset;
 import cpm.data.Datasets;
 import cpm.data.Sample;
 import cpm.data.VpoClasses;
+import cpm.data.WavIO;
 import cpm.dsl.Recipe;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class VpoCliTest {
             assertTrue(r.out().contains("ok: no problems found"), r.out());
         }
         CliFixtures.Result ss = check(f.vpo.resolve("VPO-SS"), "vpo-ss", "--audio", f.vggsound.toString());
-        assertTrue(ss.out().contains("  audio            0.40 to 5.00 s, 8000 to 16000 Hz, mono and stereo"),
+        assertTrue(ss.out().contains("  audio            0.40 to 5.00 s, 8000 to 22050 Hz, mono and stereo"),
                 ss.out()); // the subset folder itself is a root too
     }
 
@@ -127,7 +128,9 @@ class VpoCliTest {
         Recipe ms = r.with("data.kind", "vpo-ms");
         Sample st = Datasets.open(ms, "train").get(0);
         Sample mo = Datasets.open(ms.with("audio.channels", 1), "train").get(0);
-        float[] engine = VpoFixture.tone(16000, 3.0, 180, 0.4);
+        // engine.wav is 22.05 kHz: the whole file resampled here, then its middle second (48000 / 2 - 8000)
+        float[] engine = WavIO.resample(WavIO.read(f.vggsound.resolve("audios/engine.wav")).samples()[0], 22050, 16000);
+        assertEquals(48000, engine.length);
         for (int i = 0; i < n; i += 97) {
             double d = src[32000 + i], c = engine[24000 - 8000 + i];
             assertEquals(d + c, mo.audio()[i], 1e-4);

@@ -12,13 +12,13 @@ import java.nio.file.Path;
  * A small VPO release written on the fly in the layout of docs/datasets.md: {@code vpo/VPO-SS}, {@code VPO-MS},
  * {@code VPO-MSMI} (CSV, data/ JPEGs, mask/ PNGs of COCO ids with a few 255 pixels) and a VGGSound folder
  * {@code vggsound/audios/*.wav}. Objects: dog (COCO 18), car (3), male (92); the left object of an image covers
- * x in [2, 9), the right one x in [13, 20), rows [3, 12).
+ * x in [2, 9), the right one x in [13, 20), rows [3, 12). Sounds: dog_bark 5 s at 16 kHz, engine 3 s at 22.05 kHz
+ * (resampled when read), speech 0.4 s of 8-kHz stereo (shorter than a window: repeated).
  */
 final class VpoFixture {
 
     static final int W = 24, H = 16, RATE = 16000;
     static final int DOG = 18, CAR = 3, MALE = 92;
-    /** Tone frequency and seconds of each VGGSound file; "short" is 0.4 s at 8 kHz (tiled when read). */
     static final String HEADER = "cateName,cateId,img_Id,ann_Ids,vgg_file,split,audio_pos,multi_instance\n";
 
     final Path vpo;
@@ -34,7 +34,7 @@ final class VpoFixture {
         VpoFixture f = new VpoFixture(dir.resolve("vpo"), dir.resolve("vggsound"));
         Path audios = Files.createDirectories(f.vggsound.resolve("audios"));
         WavIO.write(audios.resolve("dog_bark.wav"), RATE, new float[][]{tone(RATE, 5.0, 440, 0.5)});
-        WavIO.write(audios.resolve("engine.wav"), RATE, new float[][]{tone(RATE, 3.0, 180, 0.4)});
+        WavIO.write(audios.resolve("engine.wav"), 22050, new float[][]{tone(22050, 3.0, 180, 0.4)});
         WavIO.write(audios.resolve("speech.wav"), 8000, new float[][]{tone(8000, 0.4, 250, 0.3),
                 tone(8000, 0.4, 250, 0.3)});
 
