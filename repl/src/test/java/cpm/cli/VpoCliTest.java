@@ -77,10 +77,15 @@ class VpoCliTest {
         Path quick = CliFixtures.writeRecipe(dir.resolve("quick.json"), quick());
         Path mono = dir.resolve("run-mono");
         CliFixtures.Result t = CliFixtures.cpm("train", quick.toString(), "--data", f.vpo.resolve("VPO-SS").toString(),
-                "--set", "data.audioPath=" + f.vggsound, "--steps", "1", "--threads", "1", "--out", mono.toString());
+                "--set", "data.audioPath=" + Path.of("").toAbsolutePath().relativize(f.vggsound), "--steps", "1",
+                "--threads", "1", "--no-silenced", "--no-progress", "--out", mono.toString());
         assertEquals(0, t.code(), t.err());
         assertTrue(t.err().contains("(vpo-ss, from [vpo_ss_data_stereo.csv])"), t.err());
         assertTrue(t.out().contains("test mIoU") && t.out().contains("(per-dataset protocol, 2 images)"), t.out());
+        // the run records both folders as absolute paths, so eval --run finds them from anywhere
+        String recorded = Files.readString(mono.resolve("recipe.json"));
+        assertTrue(recorded.contains(f.vggsound.toString()) && recorded.contains(f.vpo.resolve("VPO-SS").toString()),
+                recorded);
         CliFixtures.Result e = CliFixtures.cpm("eval", "--run", mono.toString());
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("test mIoU") && e.out().contains("  dog "), e.out());
@@ -89,8 +94,8 @@ class VpoCliTest {
         Recipe stereo = quick("data.kind", "vpo-msmi", "data.path", f.vpo.toString(), "data.audioPath",
                 f.vggsound.toString(), "audio.channels", 2);
         Path st = CliFixtures.writeRecipe(dir.resolve("stereo.json"), stereo);
-        CliFixtures.Result s = CliFixtures.cpm("train", st.toString(), "--steps", "1", "--threads", "1", "--out",
-                dir.resolve("run-stereo").toString());
+        CliFixtures.Result s = CliFixtures.cpm("train", st.toString(), "--steps", "1", "--threads", "1",
+                "--no-silenced", "--no-progress", "--out", dir.resolve("run-stereo").toString());
         assertEquals(0, s.code(), s.err());
         assertTrue(s.out().contains("(per-dataset protocol, 1 images)"), s.out());
     }
