@@ -4,9 +4,9 @@ import cpm.dsl.*;
 
 var recipe = Recipe.define("paper-vpo-ss", b -> b
         .image(i -> i.backbone("resnet50").size(224).originalResolution(true))
-        .audio(a -> a.stereo())
+        .audio(a -> a.stereo().secondsPerFrame(3.0))
         .queries(q -> q.count(100).dim(256))
         .classifier(c -> c.gmm(3))
         .cpm(c -> c.on().lambda(1.0))
-        .data(d -> d.vpoSs("data/vpo"))
+        .data(d -> d.vpoSs("data/vpo", "data/vggsound"))
         .eval(e -> e.perDataset()));

@@ -19,6 +19,8 @@ public final class Presets {
     public static final String AVSBENCH_OBJECTS = "data/avsbench-objects";
     public static final String AVSBENCH_SEMANTICS = "data/avsbench-semantics";
     public static final String VPO = "data/vpo";
+    /** VGGSound, where VPO's audio comes from (audios/<vgg_file>.wav). */
+    public static final String VGGSOUND = "data/vggsound";
 
     private static final Map<String, Supplier<Recipe>> PRESETS = new LinkedHashMap<>();
 
@@ -130,12 +132,15 @@ public final class Presets {
                 .build();
     }
 
-    /** VPO (Table 3): stereo audio (two input channels, Sec. 4.4), tested at the original resolution. */
+    /**
+     * VPO (Table 3): stereo audio (two input channels, Sec. 4.4), tested at the original resolution; 3 s of
+     * audio per image, the centre crop CAVP's VPO loaders take.
+     */
     static Recipe paperVpo(String subset) {
         return paperAvss().toBuilder().name("paper-vpo-" + subset)
                 .image(i -> i.originalResolution(true))
-                .audio(a -> a.stereo())
-                .data(d -> d.kind("vpo-" + subset).path(VPO))
+                .audio(a -> a.stereo().secondsPerFrame(3.0))
+                .data(d -> d.kind("vpo-" + subset).path(VPO).audioPath(VGGSOUND))
                 .build();
     }
 

@@ -122,6 +122,7 @@ public final class RecipeSchema {
         choice("data.kind", "synthetic", "data set", "synthetic", "avss", "s4", "ms3", "vpo-ss", "vpo-ms", "vpo-msmi");
         choice("data.preset", "semantic", "synthetic preset (docs/datasets.md)", "ss", "ms", "semantic", "stereo");
         str("data.path", "", "data root on local disk (required unless data.kind is synthetic)");
+        str("data.audioPath", "", "VGGSound folder holding audios/<vgg_file>.wav, where VPO's audio comes from (required for vpo-*)");
         integer("data.framesPerClip", 5, 1, 100, "frames per clip");
         integer("data.trainItems", 2000, 1, 10_000_000, "synthetic training clips");
         integer("data.testItems", 100, 1, 10_000_000, "synthetic test clips");

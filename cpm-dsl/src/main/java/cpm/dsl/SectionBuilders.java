@@ -259,12 +259,14 @@ public final class SectionBuilders {
         public Data s4(String root) { return kind("s4").path(root); }
         /** AVSBench-Objects multi source at this root. */
         public Data ms3(String root) { return kind("ms3").path(root); }
-        /** VPO single source at this root. */
-        public Data vpoSs(String root) { return kind("vpo-ss").path(root); }
-        /** VPO multi source at this root. */
-        public Data vpoMs(String root) { return kind("vpo-ms").path(root); }
-        /** VPO multi source, multiple instances at this root. */
-        public Data vpoMsmi(String root) { return kind("vpo-msmi").path(root); }
+        /** VPO single source: the VPO root (holding VPO-SS/) and the VGGSound folder (holding audios/). */
+        public Data vpoSs(String root, String vggsound) { return kind("vpo-ss").path(root).audioPath(vggsound); }
+        /** VPO multi source: the VPO root (holding VPO-MS/) and the VGGSound folder. */
+        public Data vpoMs(String root, String vggsound) { return kind("vpo-ms").path(root).audioPath(vggsound); }
+        /** VPO multi source, multiple instances: the VPO root (holding VPO-MSMI/ and VPO-MS/) and VGGSound. */
+        public Data vpoMsmi(String root, String vggsound) { return kind("vpo-msmi").path(root).audioPath(vggsound); }
+        /** The VGGSound folder holding audios/<vgg_file>.wav (VPO's audio). */
+        public Data audioPath(String v) { return put("audioPath", v); }
         public Data framesPerClip(int v) { return put("framesPerClip", v); }
         public Data trainItems(int v) { return put("trainItems", v); }
         public Data testItems(int v) { return put("testItems", v); }

@@ -135,12 +135,12 @@ public final class Sections {
 
     /** {@code data.*}: which data set, where, and how it is sampled. */
     public record Data(String kind, String preset, String path, int framesPerClip, int trainItems, int testItems,
-                       boolean augment, double cropScale, String resize, List<String> classes) {
+                       boolean augment, double cropScale, String resize, List<String> classes, String audioPath) {
         static Data of(Recipe r) {
             return new Data(r.getString("data.kind"), r.getString("data.preset"), r.getString("data.path"),
                     r.getInt("data.framesPerClip"), r.getInt("data.trainItems"), r.getInt("data.testItems"),
                     r.getBool("data.augment"), r.getDouble("data.cropScale"), r.getString("data.resize"),
-                    r.getList("data.classes"));
+                    r.getList("data.classes"), r.getString("data.audioPath"));
         }
 
         /** True for the built-in synthetic benchmark. */

@@ -144,7 +144,9 @@ abstract class ClipDataset implements AvsDataset {
     private boolean[] tagsOf(int[] label) {
         boolean[] t = new boolean[classes.size()];
         for (int v : label) {
-            t[v] = true;
+            if (v != BatchLoader.IGNORE) { // unlabelled pixels (VPO's 255, padding) are no class
+                t[v] = true;
+            }
         }
         t[0] = false;
         return t;

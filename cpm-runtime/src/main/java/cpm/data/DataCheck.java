@@ -24,14 +24,21 @@ public final class DataCheck {
 
     /**
      * The recipe fields the rules depend on: frames per clip when neither a label nor the disk tells, the class
-     * names (empty: label2idx.json), the audio channels training asks for (0: any) and seconds per frame.
+     * names (empty: label2idx.json), the audio channels training asks for (0: any), seconds per frame and the
+     * VGGSound folder of VPO's sounds (empty: none given).
      */
-    public record Settings(int framesPerClip, List<String> classes, int channels, double secondsPerFrame) {
-        public static final Settings DEFAULT = new Settings(5, List.of(), 0, 1.0);
+    public record Settings(int framesPerClip, List<String> classes, int channels, double secondsPerFrame,
+                           String audioPath) {
+        public static final Settings DEFAULT = new Settings(5, List.of(), 0, 1.0, "");
 
         public static Settings of(Recipe r) {
             return new Settings(r.data().framesPerClip(), r.data().classes(), r.audio().channels(),
-                    r.audio().secondsPerFrame());
+                    r.audio().secondsPerFrame(), r.data().audioPath());
+        }
+
+        /** These settings with the VGGSound folder VPO's sounds come from (data.audioPath, --audio). */
+        public Settings withAudioPath(String path) {
+            return new Settings(framesPerClip, classes, channels, secondsPerFrame, path);
         }
     }
 
@@ -94,17 +101,8 @@ public final class DataCheck {
                 clips = AvsObjectsReader.scan(root, kind, null, problems);
             }
             case "vpo-ss", "vpo-ms", "vpo-msmi" -> {
-                String subset = kind.substring(4);
-                Path base;
-                try {
-                    base = VpoReader.subsetRoot(root, subset);
-                } catch (DataException e) {
-                    problems.report(e);
-                    return report;
-                }
-                decoder = classes(base, settings, summary, problems);
-                clips = AvssReader.scan(base, null, base.equals(root) ? subset : null, false,
-                        settings.framesPerClip(), problems);
+                VpoReader.check(root, VpoLayout.subset(kind), settings, summary, problems);
+                return report;
             }
             default -> {
                 out.add(new DataProblem("--kind", "found \"" + kind

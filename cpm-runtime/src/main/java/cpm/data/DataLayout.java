@@ -14,8 +14,8 @@ import java.util.TreeSet;
 /**
  * Which data.kind a folder on disk is, from its layout (docs/datasets.md), so that {@code ./cpm train --data DIR}
  * records what it really read in the run's recipe.json instead of the recipe's default {@code synthetic}:
- * AVSBench-Objects by its {@code s4_meta_data.csv} / {@code ms3_meta_data.csv}, VPO by its subset folders or a
- * subset column naming ss/ms/msmi, a folder written by {@code ./cpm synth} by its {@code preset} column, and any
+ * AVSBench-Objects by its {@code s4_meta_data.csv} / {@code ms3_meta_data.csv}, VPO by its
+ * {@code vpo_<subset>_data_stereo.csv} or its {@code VPO-SS|MS|MSMI} folders, a folder written by {@code ./cpm synth} by its {@code preset} column, and any
  * other {@code metadata.csv} as AVSBench-Semantics. Only the metadata is read; the files themselves are the readers'
  * and {@code ./cpm data check}'s business.
  */
@@ -24,8 +24,6 @@ public final class DataLayout {
     /** A detected layout: the data.kind, the synthetic preset (only for {@code ./cpm synth} folders), the evidence. */
     public record Detected(String kind, String preset, String evidence) {
     }
-
-    private static final List<String> VPO_SUBSETS = List.of("ss", "ms", "msmi");
 
     private DataLayout() {
     }
@@ -53,20 +51,14 @@ public final class DataLayout {
             throw ambiguous(root, "both AVSBench-Objects subsets (" + objects.get(0).evidence() + ", "
                     + objects.get(1).evidence() + ")", "s4 or ms3");
         }
-        Set<String> subsetFolders = new TreeSet<>();
-        for (String s : VPO_SUBSETS) {
-            if (Files.isRegularFile(root.resolve(s).resolve("metadata.csv"))
-                    || Files.isRegularFile(root.resolve(s.toUpperCase(Locale.ROOT)).resolve("metadata.csv"))) {
-                subsetFolders.add(s);
-            }
-        }
-        if (!subsetFolders.isEmpty()) {
-            return vpo(root, subsetFolders, "VPO subset folders " + subsetFolders);
+        Detected vpo = vpo(root);
+        if (vpo != null) {
+            return vpo;
         }
         Path csv = root.resolve("metadata.csv");
         if (!Files.isRegularFile(csv)) {
             throw new DataException(root, "none of metadata.csv, s4_meta_data.csv, ms3_meta_data.csv, "
-                    + "Single-source/, Multi-sources/ or ss|ms|msmi/metadata.csv",
+                    + "Single-source/, Multi-sources/, vpo_ss|ms|msmi_data_stereo.csv or VPO-SS|MS|MSMI/",
                     "a data root in one of the layouts of docs/datasets.md (avss, s4, ms3, vpo-*, or ./cpm synth's)");
         }
         List<Map<String, String>> rows = new ArrayList<>();
@@ -76,18 +68,13 @@ public final class DataLayout {
         return fromMetadata(root, rows);
     }
 
-    /** AVSS-pattern roots: VPO by its subset column, ./cpm synth by its preset column, else AVSBench-Semantics. */
+    /** AVSS-pattern roots: ./cpm synth by its preset column, else AVSBench-Semantics. */
     private static Detected fromMetadata(Path root, List<Map<String, String>> rows) {
-        boolean hasSubset = !rows.isEmpty() && rows.get(0).containsKey("subset");
         Set<String> labels = new TreeSet<>();
         Set<String> presets = new TreeSet<>();
         for (Map<String, String> row : rows) {
-            labels.add(row.getOrDefault(hasSubset ? "subset" : "label", "").toLowerCase(Locale.ROOT));
+            labels.add(row.getOrDefault("label", "").toLowerCase(Locale.ROOT));
             presets.add(row.getOrDefault("preset", ""));
-        }
-        String column = hasSubset ? "subset" : "label";
-        if (!labels.isEmpty() && VPO_SUBSETS.containsAll(labels)) {
-            return vpo(root, labels, "metadata.csv's " + column + " column " + labels);
         }
         List<String> synthPresets = RecipeSchema.field("data.preset").choices();
         if (labels.equals(Set.of("synth")) && presets.size() == 1 && synthPresets.containsAll(presets)) {
@@ -98,11 +85,30 @@ public final class DataLayout {
                 ? " and label2idx.json" : ""));
     }
 
-    private static Detected vpo(Path root, Set<String> subsets, String evidence) {
-        if (subsets.size() > 1) {
-            throw ambiguous(root, evidence, "vpo-" + String.join(", vpo-", subsets));
+    /**
+     * The VPO release ({@link VpoLayout}): a subset folder by its CSV (vpo_ms_data_stereo.csv is vpo-ms), the VPO
+     * root by its subset folders holding their CSVs; null when neither. The root of the release holds all three
+     * subsets, so it asks which.
+     */
+    private static Detected vpo(Path root) {
+        Set<String> own = new TreeSet<>(), folders = new TreeSet<>();
+        for (String s : VpoLayout.SUBSETS) {
+            if (Files.isRegularFile(root.resolve(VpoLayout.csvName(s)))) {
+                own.add(s);
+            } else if (Files.isRegularFile(root.resolve(VpoLayout.folder(s)).resolve(VpoLayout.csvName(s)))) {
+                folders.add(s);
+            }
         }
-        return new Detected("vpo-" + subsets.iterator().next(), null, evidence);
+        Set<String> found = own.isEmpty() ? folders : own;
+        if (found.isEmpty()) {
+            return null;
+        }
+        String evidence = own.isEmpty() ? "VPO subset folders " + found.stream().map(VpoLayout::folder).toList()
+                : found.stream().map(VpoLayout::csvName).toList().toString();
+        if (found.size() > 1) {
+            throw ambiguous(root, evidence, "vpo-" + String.join(", vpo-", found));
+        }
+        return new Detected("vpo-" + found.iterator().next(), null, evidence);
     }
 
     private static DataException ambiguous(Path root, String found, String kinds) {

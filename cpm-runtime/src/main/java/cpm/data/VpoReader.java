@@ -1,49 +1,93 @@
 package cpm.data;
 
-import cpm.data.DataProblem.Kind;
 import cpm.dsl.Recipe;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * VPO (SS, MS, MSMI subsets; mono or stereo), laid out in the AVSBench-Semantics pattern (docs/datasets.md):
- * {@code metadata.csv} (uid, split, and a "subset" or "label" column naming ss/ms/msmi), label2idx.json (or
- * the recipe's data.classes), {@code [<label>/]<uid>/frames/i.jpg|png}, {@code labels_rgb/i.png},
- * {@code audio.wav}. The root may also hold one folder per subset ({@code <root>/msmi/metadata.csv}). The
- * subset comes from data.kind (vpo-ss, vpo-ms, vpo-msmi) and the channel count from audio.channels; a mono
- * WAV with audio.channels = 2 is an error, not a guess.
+ * VPO (SS, MS, MSMI; mono or stereo) as the release lays it out ({@link VpoLayout}, docs/datasets.md): data.path
+ * is the VPO root (or the subset's folder), data.audioPath the VGGSound folder, data.kind the subset and
+ * audio.channels mono or stereo. Each item is one image with one labelled frame: masks of COCO ids are mapped to
+ * VPO's 22 classes ({@link VpoClasses}), the audio is audio.secondsPerFrame of each object's sound mixed as
+ * {@link VpoAudio} says. The split val of the release is the test split.
  */
-public final class VpoReader {
+public final class VpoReader extends ClipDataset {
 
-    private VpoReader() {
+    private final List<VpoLayout.Item> items;
+    private final int channels;
+    private final int rate;
+    private final int samples;
+
+    private VpoReader(String name, List<VpoLayout.Item> items, Recipe r) {
+        super(name, VpoClasses.NAMES, false, items.stream().map(VpoLayout.Item::clip).toList(), r);
+        this.items = items;
+        this.channels = r.audio().channels();
+        this.rate = r.audio().sampleRate();
+        this.samples = (int) Math.round(rate * r.audio().secondsPerFrame());
     }
 
-    /** Opens a split of the subset named by the recipe's data.kind. */
-    public static AvsDataset open(Path root, String split, Recipe r) {
-        String kind = r.data().kind();
-        if (!kind.startsWith("vpo-")) {
-            throw new DataException("data.kind", "\"" + kind + "\"", "vpo-ss, vpo-ms or vpo-msmi");
+    /** Opens a split (train or test; val is empty) of the subset data.kind names; the first problem is thrown. */
+    public static VpoReader open(Path root, String split, Recipe r) {
+        String subset = VpoLayout.subset(r.data().kind());
+        Problems throwing = Problems.throwing();
+        classes(r.data().classes(), "recipe data.classes", throwing);
+        Path audios = VpoLayout.audios(r.data().audioPath(), "recipe data.audioPath", throwing);
+        List<VpoLayout.Item> items = VpoLayout.scan(root, subset, split, audios, r.audio().channels() == 2,
+                throwing);
+        return new VpoReader(r.data().kind() + "-" + split, items, r);
+    }
+
+    @Override
+    int[] decodeLabel(BufferedImage img, Path file) {
+        return VpoClasses.decode(img, file);
+    }
+
+    /** Item i is clip i: every VPO clip is one labelled image. */
+    @Override
+    public float[] audio(int index) {
+        return VpoAudio.mix(items.get(index).sources(), rate, samples, channels);
+    }
+
+    /** data.classes may only repeat VPO's own classes (the masks say COCO ids, the table says which class). */
+    private static boolean classes(List<String> given, String origin, Problems problems) {
+        if (given.isEmpty() || given.equals(VpoClasses.NAMES)) {
+            return true;
         }
-        String subset = kind.substring(4);
-        Path base = subsetRoot(root, subset);
-        // a per-subset folder holds only that subset; a shared root is filtered by the subset column
-        return new AvssReader(base, split, r, AvssReader.classesOf(base, r), base.equals(root) ? subset : null, kind);
+        return problems.fail(new DataException(origin, "[" + String.join(", ", given) + "]",
+                "empty or VPO's classes [" + String.join(", ", VpoClasses.NAMES) + "]"));
     }
 
-    /** root/<subset> when that folder has its own metadata.csv, else root. */
-    static Path subsetRoot(Path root, String subset) {
-        for (String name : List.of(subset, subset.toUpperCase())) {
-            Path p = root.resolve(name);
-            if (Files.isRegularFile(p.resolve("metadata.csv"))) {
-                return p;
+    /**
+     * Data check of a subset: the rows, the files, every labelled image and mask decoded (mask values through
+     * the COCO table, the same size as the image), every VGGSound file decoded once; all problems collected.
+     */
+    static void check(Path root, String subset, DataCheck.Settings settings, DataSummary summary, Problems problems) {
+        classes(settings.classes(), "data.classes", problems);
+        summary.classes(VpoClasses.NAMES, false);
+        String origin = settings.audioPath().isEmpty() ? "--audio (or the recipe's data.audioPath)"
+                : "--audio or data.audioPath";
+        Path audios = VpoLayout.audios(settings.audioPath(), origin, problems);
+        Set<Path> decoded = new HashSet<>();
+        for (VpoLayout.Item item : VpoLayout.scan(root, subset, null, audios, settings.channels() == 2, problems)) {
+            ClipDataset.Clip c = item.clip();
+            summary.clip(c);
+            if (Files.isRegularFile(c.frames().get(0)) && Files.isRegularFile(c.labels().get(0))) {
+                ClipFiles.frame(c, 0, VpoClasses::decode, problems, img -> summary.image(img.getWidth(),
+                        img.getHeight()));
+            }
+            for (VpoLayout.Source s : item.sources()) {
+                if (s.wav() != null && Files.isRegularFile(s.wav()) && decoded.add(s.wav())) {
+                    WavIO.Wav w = VpoAudio.read(s.wav(), problems);
+                    if (w != null) {
+                        summary.audio(w);
+                    }
+                }
             }
         }
-        if (!Files.isRegularFile(root.resolve("metadata.csv"))) {
-            throw new DataException(Kind.MISSING, root, "neither metadata.csv nor " + subset + "/metadata.csv",
-                    "the VPO layout of docs/datasets.md (AVSS pattern)");
-        }
-        return root;
     }
 }

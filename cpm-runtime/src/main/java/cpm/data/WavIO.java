@@ -184,14 +184,24 @@ public final class WavIO {
         if (inRate == outRate) {
             return x.clone();
         }
+        return resample(x, inRate, outRate, 0, (int) Math.round((double) x.length * outRate / inRate));
+    }
+
+    /**
+     * Output samples [from, from + m) of {@link #resample(float[], int, int)}, computed alone (each output sample
+     * depends only on its own neighbourhood), so a window of a long file costs only the window.
+     */
+    public static float[] resample(float[] x, int inRate, int outRate, long from, int m) {
+        if (inRate == outRate) {
+            return java.util.Arrays.copyOfRange(x, (int) from, (int) from + m);
+        }
         int n = x.length;
-        int m = (int) Math.round((double) n * outRate / inRate);
         double step = (double) inRate / outRate; // input samples per output sample
         double cutoff = 0.95 * Math.min(1.0, (double) outRate / inRate); // in cycles per input sample * 2
         double half = SINC_ZEROS / cutoff; // kernel half-width in input samples
         float[] y = new float[m];
         for (int j = 0; j < m; j++) {
-            double t = j * step;
+            double t = (from + j) * step;
             int lo = (int) Math.ceil(t - half), hi = (int) Math.floor(t + half);
             double acc = 0;
             for (int k = Math.max(0, lo); k <= Math.min(n - 1, hi); k++) {

@@ -39,10 +39,15 @@ class DataLayoutTest {
         file(tmp, "objects/Multi-sources/ms3_meta_data.csv", "video_id,split\n");
         assertEquals("ms3", DataLayout.detect(tmp.resolve("objects")).kind());
 
-        file(tmp, "vpo1/MSMI/metadata.csv", "uid,split\n");
+        // VPO: a root holding one subset folder, or the subset folder itself (by its CSV)
+        file(tmp, "vpo1/VPO-MSMI/vpo_msmi_data_stereo.csv", "cateName\n");
         assertEquals("vpo-msmi", DataLayout.detect(tmp.resolve("vpo1")).kind());
-        file(tmp, "vpo2/metadata.csv", "uid,split,subset\na,train,ms\nb,test,ms\n");
+        file(tmp, "vpo2/vpo_ms_data_stereo.csv", "cateName\n");
         assertEquals("vpo-ms", DataLayout.detect(tmp.resolve("vpo2")).kind());
+        assertEquals("vpo-msmi", DataLayout.detect(tmp.resolve("vpo1/VPO-MSMI")).kind());
+        // the old guessed layout (a subset column) is AVSS now
+        file(tmp, "vpo3/metadata.csv", "uid,split,subset\na,train,ms\nb,test,ms\n");
+        assertEquals("avss", DataLayout.detect(tmp.resolve("vpo3")).kind());
     }
 
     @Test
@@ -52,9 +57,12 @@ class DataLayoutTest {
         DataException both = assertThrows(DataException.class, () -> DataLayout.detect(tmp.resolve("both")));
         assertTrue(both.getMessage().contains("say which with --set data.kind=KIND (s4 or ms3)"), both.getMessage());
 
-        file(tmp, "mixed/metadata.csv", "uid,split,label\na,train,ss\nb,train,msmi\n");
-        DataException mixed = assertThrows(DataException.class, () -> DataLayout.detect(tmp.resolve("mixed")));
-        assertTrue(mixed.getMessage().contains("label column [msmi, ss]"), mixed.getMessage());
+        for (String subset : new String[]{"ss", "ms", "msmi"}) { // the VPO release root holds all three
+            file(tmp, "vpo/VPO-" + subset.toUpperCase() + "/vpo_" + subset + "_data_stereo.csv", "cateName\n");
+        }
+        DataException vpo = assertThrows(DataException.class, () -> DataLayout.detect(tmp.resolve("vpo")));
+        assertTrue(vpo.getMessage().contains("found VPO subset folders [VPO-MS, VPO-MSMI, VPO-SS]")
+                && vpo.getMessage().contains("(vpo-ms, vpo-msmi, vpo-ss)"), vpo.getMessage());
 
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         assertTrue(assertThrows(DataException.class, () -> DataLayout.detect(empty)).getMessage()

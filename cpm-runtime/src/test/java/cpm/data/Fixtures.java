@@ -121,20 +121,4 @@ final class Fixtures {
         WavIO.write(data.resolve("audio_wav/train/m1.wav"), 22050, tone(2, 22050, 5, 300));
         return root;
     }
-
-    /** A VPO root: metadata with a subset column (ss and msmi rows), stereo WAVs, clips under <uid>/. */
-    static Path vpo(Path root, int wavChannels) throws IOException {
-        Files.createDirectories(root);
-        Files.writeString(root.resolve("label2idx.json"), "{\"background\": 0, \"dog\": 1, \"car\": 2}");
-        Files.writeString(root.resolve("metadata.csv"), "uid,split,subset\nv1,train,ss\nv2,train,msmi\nv3,test,msmi\n");
-        for (String uid : new String[]{"v1", "v2", "v3"}) {
-            Path dir = root.resolve(uid);
-            for (int f = 0; f < 3; f++) {
-                writePng(dir.resolve("frames").resolve(f + ".png"), frame(3, f));
-                writePng(dir.resolve("labels_rgb").resolve(f + ".png"), Palette.encode(label(f, 2), H, W));
-            }
-            WavIO.write(dir.resolve("audio.wav"), 16000, tone(wavChannels, 16000, 3, 800));
-        }
-        return root;
-    }
 }

@@ -119,27 +119,6 @@ class ReadersTest {
     }
 
     @Test
-    void vpoReaderTakesTheSubsetAndChannelsFromTheRecipe() throws Exception {
-        Path root = Fixtures.vpo(dir.resolve("vpo"), 2);
-        Recipe r = TestRecipes.tiny("data.kind", "vpo-msmi", "data.path", root.toString(), "image.size", 32,
-                "audio.channels", 2, "data.framesPerClip", 3);
-        AvsDataset train = Datasets.open(r, "train");
-        assertEquals(3, train.size()); // only v2 (msmi)
-        Sample s = train.get(1);
-        assertEquals("v2", s.clipId());
-        assertEquals(2, s.channels());
-        assertEquals(32000, s.audio().length);
-        // channel 1 has half the amplitude of channel 0 in the fixture
-        assertEquals(0.5f * s.audio()[100], s.audio()[16000 + 100], 1e-4);
-        assertEquals(3, Datasets.open(r.with("data.kind", "vpo-ss"), "train").size());
-        Path mono = Fixtures.vpo(dir.resolve("vpo-mono"), 1);
-        AvsDataset bad = Datasets.open(r.with("data.path", mono.toString()), "train");
-        DataException e = assertThrows(DataException.class, () -> bad.get(0));
-        assertTrue(e.getMessage().contains("audio.wav") && e.getMessage().contains("mono audio")
-                && e.getMessage().contains("audio.channels = 2"), e.getMessage());
-    }
-
-    @Test
     void badInputsGetMessagesNamingFileAndWhatWasWrong() throws Exception {
         Path root = Fixtures.avss(dir.resolve("bad"));
         Recipe r = TestRecipes.tiny("data.kind", "avss", "data.path", root.toString(), "image.size", 32);

@@ -37,19 +37,22 @@ final class Cli {
     }
 
     /**
-     * {@code r} reading the data folder given as {@code --data}: its absolute path (so that {@code ./cpm eval --run}
+     * {@code r} reading the data folder given as {@code --data}: its absolute path (and data.audioPath's, VPO's
+     * sounds; so that {@code ./cpm eval --run}
      * finds it from anywhere), and, when the recipe says only {@code synthetic} (the default), the data.kind the
      * folder's layout shows ({@link DataLayout}), so that the run's recipe.json records what was read.
      */
     static Recipe withData(Recipe r, String data) {
         Path root = Path.of(data).toAbsolutePath().normalize();
+        String audio = r.data().audioPath(); // VPO's sound folder: absolute too, for the same reason
+        String sounds = audio.isEmpty() ? "" : Path.of(audio).toAbsolutePath().normalize().toString();
         if (!r.data().kind().equals("synthetic")) {
-            return r.derive(r.name(), b -> b.data(d -> d.path(root.toString())));
+            return r.derive(r.name(), b -> b.data(d -> d.path(root.toString()).audioPath(sounds)));
         }
         DataLayout.Detected d = DataLayout.detect(root);
         err().println("data: " + root + " (" + d.kind() + ", from " + d.evidence() + ")");
         return r.derive(r.name(), b -> b.data(x -> {
-            x.kind(d.kind()).path(root.toString());
+            x.kind(d.kind()).path(root.toString()).audioPath(sounds);
             if (d.preset() != null) {
                 x.preset(d.preset());
             }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code ./cpm data check PATH [--kind KIND] [--recipe RECIPE]}. */
+/** {@code ./cpm data check PATH [--kind KIND] [--recipe RECIPE] [--audio DIR]}. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Data set tools.",
         subcommands = DataCommand.Check.class)
 final class DataCommand implements Runnable {
@@ -37,8 +37,13 @@ final class DataCommand implements Runnable {
         String kind;
 
         @Option(names = "--recipe", paramLabel = "RECIPE", description = "check as this recipe would train: its "
-                + "data.kind, data.classes, data.framesPerClip, audio.channels and audio.secondsPerFrame")
+                + "data.kind, data.classes, data.framesPerClip, data.audioPath, audio.channels and "
+                + "audio.secondsPerFrame")
         String recipe;
+
+        @Option(names = "--audio", paramLabel = "DIR", description = "VPO: the VGGSound folder holding "
+                + "audios/<vgg_file>.wav (default: the recipe's data.audioPath)")
+        String audio;
 
         @Option(names = "--max-per-kind", paramLabel = "N", defaultValue = "20",
                 description = "problem lines printed per kind of problem (default: ${DEFAULT-VALUE})")
@@ -54,6 +59,9 @@ final class DataCommand implements Runnable {
                 k = k != null ? k : r.data().kind();
             }
             k = k != null ? k : "avss";
+            if (audio != null) {
+                settings = settings.withAudioPath(audio);
+            }
             if (maxPerKind < 1) {
                 throw new Main.BadInput("--max-per-kind: found " + maxPerKind + ", expected a count of 1 or more");
             }

@@ -91,13 +91,13 @@ class DataKindCliTest {
 
         Path vpo = tmp.resolve("vpo");
         for (String subset : List.of("ss", "msmi")) {
-            Files.createDirectories(vpo.resolve(subset));
-            Files.writeString(vpo.resolve(subset).resolve("metadata.csv"), "uid,split\n");
+            Path folder = Files.createDirectories(vpo.resolve("VPO-" + subset.toUpperCase()));
+            Files.writeString(folder.resolve("vpo_" + subset + "_data_stereo.csv"), "cateName\n");
         }
         CliFixtures.Result two = CliFixtures.cpm("train", recipe.toString(), "--data", vpo.toString(), "--out",
                 tmp.resolve("o2").toString());
         assertEquals(2, two.code(), two.err());
-        assertTrue(two.err().contains("found VPO subset folders [msmi, ss]"), two.err());
+        assertTrue(two.err().contains("found VPO subset folders [VPO-MSMI, VPO-SS]"), two.err());
         assertTrue(two.err().contains("--set data.kind=KIND (vpo-msmi, vpo-ss)"), two.err());
         assertFalse(Files.exists(tmp.resolve("o2")));
     }
