@@ -11,14 +11,18 @@ import tech.tablesaw.api.Table;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * The two evaluation protocols of docs/datasets.md, accumulated frame by frame (so results do not depend on the
+ * The three evaluation protocols of docs/datasets.md, accumulated frame by frame (so results do not depend on the
  * evaluation batch size).
  * <ul>
  * <li>{@code per-dataset} (PASCAL VOC): per class TP, FP, FN of the label map over all frames; IoU_c =
  * TP/(TP+FP+FN); F_beta per class from the accumulated precision and recall; both averaged over the classes
  * that occur in the ground truth or the prediction (background included).</li>
+ * <li>{@code cavp} (CAVP's eval_utils): the per-dataset accumulation, but mIoU averages over ALL classes, a class
+ * absent from ground truth and prediction alike counting IoU 0; F_beta is the nanmean over classes (a class with
+ * TP = FP = FN = 0 is left out), which is the per-dataset F_beta.</li>
  * <li>{@code per-image} (AVSBench-Objects): binary "not background" maps; IoU per frame (a frame with empty
  * ground truth scores the fraction of pixels both call background), averaged over frames; F-measure curve at
  * 255 thresholds (AVSBench's {@code linspace(0, 1 - 1e-10, 255)}, predicted where foreground >= threshold)
@@ -26,18 +30,28 @@ import java.util.List;
  * the class's mask over frames where it occurs in ground truth or prediction, and mean per-frame F_beta of
  * that mask over frames where it occurs in the ground truth.</li>
  * </ul>
- * A precision or recall of 0/0, and an F_beta of 0/0, count as 0.
+ * A precision or recall of 0/0, and an F_beta of 0/0, count as 0. Any protocol can score only CAVP's "MS" subset
+ * ({@link MultiSourceFrames}); its name then ends in {@code /ms}.
  */
 public final class SegmentationMetrics {
 
     public static final int THRESHOLDS = 255;
 
-    /** Per-class result; NaN where the class never occurred (it then does not enter the means). */
+    /** The protocol names ({@code eval.protocol}). */
+    public static final List<String> PROTOCOLS = List.of("per-dataset", "per-image", "cavp");
+
+    /**
+     * Per-class result; NaN where the class never occurred (it then does not enter the means), except the IoU of
+     * {@code cavp}, which is 0 there as in CAVP (and enters its mean).
+     */
     public record ClassScore(String name, double iou, double fbeta, long pixels) {
     }
 
     private final List<String> classes;
+    private final String protocol;
     private final boolean perImage;
+    private final boolean allClasses;
+    private final boolean msOnly;
     private final double beta2;
     private final double[] thresholds = new double[THRESHOLDS];
     private final long[] tp;
@@ -53,18 +67,28 @@ public final class SegmentationMetrics {
     private double iouSum;
     private long curveFrames;
     private int images;
+    private int leftOut;
 
+    /** All frames scored under {@code protocol} (one of {@link #PROTOCOLS}). */
     public SegmentationMetrics(List<String> classes, String protocol, double betaSquared) {
-        if (!protocol.equals("per-dataset") && !protocol.equals("per-image")) {
+        this(classes, protocol, betaSquared, false);
+    }
+
+    /** @param msOnly score only the frames of CAVP's "MS" subset ({@link MultiSourceFrames}); others are counted */
+    public SegmentationMetrics(List<String> classes, String protocol, double betaSquared, boolean msOnly) {
+        if (!PROTOCOLS.contains(protocol)) {
             throw new IllegalArgumentException("eval.protocol: found '" + protocol
-                    + "', expected per-dataset or per-image");
+                    + "', expected per-dataset, per-image or cavp");
         }
         if (classes.size() < 2) {
             throw new IllegalArgumentException("data.classes: found " + classes.size()
                     + " classes, expected at least 2 (background first)");
         }
         this.classes = List.copyOf(classes);
+        this.protocol = protocol;
         this.perImage = protocol.equals("per-image");
+        this.allClasses = protocol.equals("cavp");
+        this.msOnly = msOnly;
         this.beta2 = betaSquared;
         int c = classes.size();
         tp = new long[c];
@@ -80,8 +104,14 @@ public final class SegmentationMetrics {
         }
     }
 
+    /** The protocol's name as every printed number and CSV carries it: per-dataset, per-image, cavp, with /ms. */
     public String protocol() {
-        return perImage ? "per-image" : "per-dataset";
+        return msOnly ? protocol + "/ms" : protocol;
+    }
+
+    /** Frames left out because they are not in the MS subset (0 unless it is asked for). */
+    public int leftOut() {
+        return leftOut;
     }
 
     /**
@@ -100,6 +130,10 @@ public final class SegmentationMetrics {
                     + (foregroundProb == null ? "" : ", " + foregroundProb.length + " probabilities"));
         }
         int c = classes.size();
+        if (msOnly && !MultiSourceFrames.contains(gtLabels, c)) {
+            leftOut++;
+            return;
+        }
         long[] ftp = new long[c];
         long[] ffp = new long[c];
         long[] ffn = new long[c];
@@ -234,7 +268,7 @@ public final class SegmentationMetrics {
         if (perImage) {
             return images == 0 ? Double.NaN : iouSum / images;
         }
-        return meanOver(perClass(), true);
+        return images == 0 ? Double.NaN : meanOver(perClass(), true);
     }
 
     /** Mean F_beta under the protocol (per-image: maximum over thresholds of the mean curve). */
@@ -271,7 +305,7 @@ public final class SegmentationMetrics {
                 f = classFFrames[k] == 0 ? Double.NaN : classFSum[k] / classFFrames[k];
             } else {
                 long union = tp[k] + fp[k] + fn[k];
-                iou = union == 0 ? Double.NaN : (double) tp[k] / union;
+                iou = union == 0 ? (allClasses ? 0 : Double.NaN) : (double) tp[k] / union;
                 f = union == 0 ? Double.NaN : fbeta(tp[k], fp[k], fn[k], beta2);
             }
             out.add(new ClassScore(classes.get(k), iou, f, gtPixels[k]));
@@ -294,7 +328,8 @@ public final class SegmentationMetrics {
 
     @Override
     public String toString() {
-        return String.format("%s: mIoU %.4f, F-beta %.4f over %d frames", protocol(), miou(), fbeta(), images);
+        return String.format(Locale.ROOT, "%s: mIoU %.4f, F-beta %.4f over %d frames", protocol(), miou(), fbeta(),
+                images);
     }
 
     private static double meanOver(List<ClassScore> scores, boolean iou) {
