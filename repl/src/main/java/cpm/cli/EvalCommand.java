@@ -59,6 +59,7 @@ final class EvalCommand implements Callable<Integer> {
         if (!List.of("train", "val", "test").contains(split)) {
             throw new Main.BadInput("--split: found \"" + split + "\", expected train, val or test");
         }
+        protocolName(); // a wrong name is reported before the run is read
         RunFolder folder = new RunFolder(run);
         // shared: evaluations run side by side, but not while a training writes the run
         try (RunLock lock = folder.lockShared("--run")) {
@@ -100,17 +101,26 @@ final class EvalCommand implements Callable<Integer> {
         if (protocol == null) {
             return r;
         }
+        String name = protocolName();
+        try {
+            return RecipeOverrides.apply(r, List.of("eval.protocol=" + name,
+                    "eval.subset=" + (name.equals(protocol) ? "all" : "ms")), "--protocol");
+        } catch (RecipeException e) {
+            throw new Main.BadInput(e.problems().get(0).toString()); // names --protocol and the field
+        }
+    }
+
+    /** The protocol --protocol names, without /ms; null without --protocol. */
+    private String protocolName() {
+        if (protocol == null) {
+            return null;
+        }
         String name = protocol.endsWith("/ms") ? protocol.substring(0, protocol.length() - 3) : protocol;
         if (!SegmentationMetrics.PROTOCOLS.contains(name)) {
             throw new Main.BadInput("--protocol: found \"" + protocol + "\", expected per-dataset, per-image or cavp,"
                     + " optionally with /ms (e.g. cavp/ms)");
         }
-        try {
-            return RecipeOverrides.apply(r, List.of("eval.protocol=" + name,
-                    "eval.subset=" + (name.equals(protocol) ? "all" : "ms")), "--protocol");
-        } catch (RecipeException e) {
-            throw new Main.BadInput("--protocol " + protocol + ": " + e.problems().get(0));
-        }
+        return name;
     }
 
     /** The checkpoint --checkpoint names. */
