@@ -48,7 +48,7 @@ final class Evaluator {
                         f[n++] = fg[b * hw + i];
                     }
                 }
-                metrics.add(n == hw ? p : Arrays.copyOf(p, n), n == hw ? f : Arrays.copyOf(f, n),
+                metrics.add(batch.ids().get(b), n == hw ? p : Arrays.copyOf(p, n), n == hw ? f : Arrays.copyOf(f, n),
                         n == hw ? g : Arrays.copyOf(g, n), n == hw ? h : 1, n == hw ? w : n);
             }
         });

@@ -107,6 +107,39 @@ class MetricProtocolsTest {
     }
 
     @Test
+    void perImageFMeasureIsTheMeanOverClipsOfEachClipsMaximum() {
+        // AVSBench's test.py: per clip, the maximum of its frames' mean curve (frames with foreground ground
+        // truth); a clip without any scores 0 and still counts; the mean over clips
+        SegmentationMetrics twoClips = new SegmentationMetrics(CLASSES, "per-image", 0.3);
+        SegmentationMetrics ownClips = new SegmentationMetrics(CLASSES, "per-image", 0.3);
+        String[] clipOf = {"c1", "c1", "c2"};
+        for (int i = 0; i < GT.length; i++) {
+            float[] fg = new float[4];
+            for (int p = 0; p < 4; p++) {
+                fg[p] = PRED[i][p] != 0 ? 0.9f : 0.1f;
+            }
+            twoClips.add(clipOf[i], PRED[i], fg, GT[i], 2, 2);
+            ownClips.add("f" + i, PRED[i], fg, GT[i], 2, 2);
+        }
+        // c1 = frames 1 and 2: maximum of the mean curve 0.75 (above); c2 = frame 3, empty: 0 -> (0.75 + 0) / 2
+        assertEquals(0.375, twoClips.fbeta(), 1e-12);
+        // one clip per frame: frame 1 max 1; frame 2 max(0.565217 low, 0.5 mid) = 0.565217; frame 3 0 -> / 3
+        double frame2Low = 1.3 * 0.5 / (0.3 * 0.5 + 1);
+        assertEquals((1 + frame2Low + 0) / 3, ownClips.fbeta(), 1e-12);
+        assertEquals(25.0 / 36, twoClips.miou(), 1e-12, "the mIoU stays a mean over frames");
+    }
+
+    @Test
+    void perImagePerClassFDividesByFramesWithTheClassInTruthOrPrediction() {
+        // class "a" per frame (tp, fp, fn): frame 1 (1, 0, 1) -> 1.3 / 1.6 = 0.8125; frame 2 (1, 1, 1) -> 1.3 / 2.6
+        // = 0.5; frame 3 (0, 1, 0), predicted only -> 0. AVSBench: (0.8125 + 0.5 + 0) / 3 = 0.4375 (ground-truth
+        // frames only would give 0.65625)
+        assertEquals(0.4375, score("per-image").perClass().get(1).fbeta(), 1e-12);
+        // its IoU over the same frames: (1/2 + 1/3 + 0) / 3
+        assertEquals((0.5 + 1.0 / 3) / 3, score("per-image").perClass().get(1).iou(), 1e-12);
+    }
+
+    @Test
     void theThreeMIousDiffer() {
         double perImage = score("per-image").miou();
         double perDataset = score("per-dataset").miou();
