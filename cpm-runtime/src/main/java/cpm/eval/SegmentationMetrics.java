@@ -359,7 +359,8 @@ public final class SegmentationMetrics {
                 f = classFFrames[k] == 0 ? Double.NaN : classFSum[k] / classFFrames[k];
             } else {
                 long union = tp[k] + fp[k] + fn[k];
-                iou = union == 0 ? (allClasses ? 0 : Double.NaN) : (double) tp[k] / union;
+                // cavp: an absent class scores 0 (when any frame was scored at all)
+                iou = union == 0 ? (allClasses && images > 0 ? 0 : Double.NaN) : (double) tp[k] / union;
                 f = union == 0 ? Double.NaN : fbeta(tp[k], fp[k], fn[k], beta2);
             }
             out.add(new ClassScore(classes.get(k), iou, f, gtPixels[k]));

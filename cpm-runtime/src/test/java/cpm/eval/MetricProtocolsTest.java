@@ -187,6 +187,7 @@ class MetricProtocolsTest {
         m.add(new int[400], null, frame(400, 0, 0), 20, 20);
         assertEquals(0, m.images());
         assertTrue(Double.isNaN(m.miou()), "no frame: no score, not the 0 of four absent classes");
+        assertTrue(m.perClass().stream().allMatch(c -> Double.isNaN(c.iou())), "nor a 0 per class");
     }
 
     @Test
