@@ -182,5 +182,10 @@ final class RecipeRules {
             add(p, "eval.protocol", "per-image", "per-dataset for multi-class data (" + what
                     + "); per-image needs binary labels (s4, ms3, synthetic ss or ms)");
         }
+        // a binary frame holds at most 2 labels, so the MS subset of binary data is empty
+        if (r.getString("eval.subset").equals("ms") && r.binaryLabels()) {
+            add(p, "eval.subset", "ms", "all for binary labels (the MS subset needs more than 2 labels in a frame,"
+                    + " so multi-class data)");
+        }
     }
 }

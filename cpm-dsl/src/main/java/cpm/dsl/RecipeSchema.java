@@ -143,7 +143,8 @@ public final class RecipeSchema {
         dbl("optim.gradClip", 0.01, 0.0, 1e6, "gradient clipping (global L2 norm; 0 = off)");
 
         // evaluation
-        choice("eval.protocol", "per-dataset", "per-dataset (PASCAL VOC) or per-image (AVSBench-Objects)", "per-dataset", "per-image");
+        choice("eval.protocol", "per-dataset", "per-dataset (PASCAL VOC: mean over the classes that occur), per-image (AVSBench-Objects) or cavp (CAVP: mean IoU over all classes, an absent one counting 0)", "per-dataset", "per-image", "cavp");
+        choice("eval.subset", "all", "frames scored: all, or ms (CAVP's multi-source subset: ground truth with more than 2 labels of more than 100 pixels each; the protocol's name then ends in /ms)", "all", "ms");
         dbl("eval.betaSquared", 0.3, 1e-6, 100.0, "beta^2 of the F-measure");
         integer("eval.interval", 0, 0, 100_000_000, "steps between evaluations during training (0: only at the end)");
         integer("eval.maxItems", 0, 0, 100_000_000, "evaluate at most this many test clips (0: all)");

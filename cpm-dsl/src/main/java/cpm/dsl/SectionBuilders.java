@@ -309,8 +309,12 @@ public final class SectionBuilders {
             super(b, "eval");
         }
 
-        /** per-dataset or per-image. */
+        /** per-dataset, per-image or cavp. */
         public Eval protocol(String v) { return put("protocol", v); }
+        /** CAVP's per-dataset rule: mean IoU over all classes, an absent class counting 0. */
+        public Eval cavp() { return protocol("cavp"); }
+        /** all, or ms: only CAVP's multi-source frames (more than 2 labels of more than 100 pixels each). */
+        public Eval subset(String v) { return put("subset", v); }
         /** AVSBench-Objects' per-image mIoU and F-measure (binary labels). */
         public Eval perImage() { return protocol("per-image"); }
         /** PASCAL VOC style accumulation over the whole test set. */

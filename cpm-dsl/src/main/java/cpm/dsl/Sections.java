@@ -161,10 +161,21 @@ public final class Sections {
     }
 
     /** {@code eval.*}: the evaluation protocol (docs/datasets.md) and its schedule. */
-    public record Eval(String protocol, double betaSquared, int interval, int maxItems, int valInterval) {
+    public record Eval(String protocol, String subset, double betaSquared, int interval, int maxItems,
+                       int valInterval) {
         static Eval of(Recipe r) {
-            return new Eval(r.getString("eval.protocol"), r.getDouble("eval.betaSquared"), r.getInt("eval.interval"),
-                    r.getInt("eval.maxItems"), r.getInt("eval.valInterval"));
+            return new Eval(r.getString("eval.protocol"), r.getString("eval.subset"), r.getDouble("eval.betaSquared"),
+                    r.getInt("eval.interval"), r.getInt("eval.maxItems"), r.getInt("eval.valInterval"));
+        }
+
+        /** True when only CAVP's multi-source ("MS") frames are scored. */
+        public boolean msSubset() {
+            return subset.equals("ms");
+        }
+
+        /** The name every printed number and CSV carries: the protocol, with /ms for the MS subset. */
+        public String label() {
+            return msSubset() ? protocol + "/ms" : protocol;
         }
 
         /** True for the per-image protocol of AVSBench-Objects. */

@@ -11,33 +11,48 @@ import tech.tablesaw.api.Table;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * The two evaluation protocols of docs/datasets.md, accumulated frame by frame (so results do not depend on the
+ * The three evaluation protocols of docs/datasets.md, accumulated frame by frame (so results do not depend on the
  * evaluation batch size).
  * <ul>
  * <li>{@code per-dataset} (PASCAL VOC): per class TP, FP, FN of the label map over all frames; IoU_c =
  * TP/(TP+FP+FN); F_beta per class from the accumulated precision and recall; both averaged over the classes
  * that occur in the ground truth or the prediction (background included).</li>
- * <li>{@code per-image} (AVSBench-Objects): binary "not background" maps; IoU per frame (a frame with empty
- * ground truth scores the fraction of pixels both call background), averaged over frames; F-measure curve at
- * 255 thresholds (AVSBench's {@code linspace(0, 1 - 1e-10, 255)}, predicted where foreground >= threshold)
- * averaged over frames with non-empty ground truth, maximum over thresholds. Per class: mean per-frame IoU of
- * the class's mask over frames where it occurs in ground truth or prediction, and mean per-frame F_beta of
- * that mask over frames where it occurs in the ground truth.</li>
+ * <li>{@code cavp} (CAVP's eval_utils): the per-dataset accumulation, but mIoU averages over ALL classes, a class
+ * absent from ground truth and prediction alike counting IoU 0; F_beta is the nanmean over classes (a class with
+ * TP = FP = FN = 0 is left out), which is the per-dataset F_beta.</li>
+ * <li>{@code per-image} (AVSBench-Objects, as its test.py publishes it): binary "not background" maps; IoU per
+ * frame (a frame with empty ground truth scores the fraction of pixels both call background), averaged over
+ * frames; F-measure curve at 255 thresholds (AVSBench's float32 {@code torch.linspace(0, 1 - 1e-10, 255)},
+ * predicted where foreground >= threshold), per clip the maximum of its frames' mean curve (frames with non-empty
+ * ground truth; a clip without any scores 0 and still counts), averaged over clips. Frames given without a clip
+ * form one clip. Per class: mean per-frame IoU and F_beta of the class's mask over the frames where it occurs in
+ * ground truth or prediction.</li>
  * </ul>
- * A precision or recall of 0/0, and an F_beta of 0/0, count as 0.
+ * A precision or recall of 0/0, and an F_beta of 0/0, count as 0. Any protocol can score only CAVP's "MS" subset
+ * ({@link MultiSourceFrames}); its name then ends in {@code /ms}.
  */
 public final class SegmentationMetrics {
 
     public static final int THRESHOLDS = 255;
 
-    /** Per-class result; NaN where the class never occurred (it then does not enter the means). */
+    /** The protocol names ({@code eval.protocol}). */
+    public static final List<String> PROTOCOLS = List.of("per-dataset", "per-image", "cavp");
+
+    /**
+     * Per-class result; NaN where the class never occurred (it then does not enter the means), except the IoU of
+     * {@code cavp}, which is 0 there as in CAVP (and enters its mean).
+     */
     public record ClassScore(String name, double iou, double fbeta, long pixels) {
     }
 
     private final List<String> classes;
+    private final String protocol;
     private final boolean perImage;
+    private final boolean allClasses;
+    private final boolean msOnly;
     private final double beta2;
     private final double[] thresholds = new double[THRESHOLDS];
     private final long[] tp;
@@ -52,19 +67,36 @@ public final class SegmentationMetrics {
     private final double[] curveSum = new double[THRESHOLDS];
     private double iouSum;
     private long curveFrames;
+    // per-image F: the open clip's curve, and the finished clips' maxima
+    private final double[] clipCurve = new double[THRESHOLDS];
+    private long clipCurveFrames;
+    private String clip;
+    private int clips;
+    private double clipMaxSum;
+    private boolean byClip;
     private int images;
+    private int leftOut;
 
+    /** All frames scored under {@code protocol} (one of {@link #PROTOCOLS}). */
     public SegmentationMetrics(List<String> classes, String protocol, double betaSquared) {
-        if (!protocol.equals("per-dataset") && !protocol.equals("per-image")) {
+        this(classes, protocol, betaSquared, false);
+    }
+
+    /** @param msOnly score only the frames of CAVP's "MS" subset ({@link MultiSourceFrames}); others are counted */
+    public SegmentationMetrics(List<String> classes, String protocol, double betaSquared, boolean msOnly) {
+        if (!PROTOCOLS.contains(protocol)) {
             throw new IllegalArgumentException("eval.protocol: found '" + protocol
-                    + "', expected per-dataset or per-image");
+                    + "', expected per-dataset, per-image or cavp");
         }
         if (classes.size() < 2) {
             throw new IllegalArgumentException("data.classes: found " + classes.size()
                     + " classes, expected at least 2 (background first)");
         }
         this.classes = List.copyOf(classes);
+        this.protocol = protocol;
         this.perImage = protocol.equals("per-image");
+        this.allClasses = protocol.equals("cavp");
+        this.msOnly = msOnly;
         this.beta2 = betaSquared;
         int c = classes.size();
         tp = new long[c];
@@ -75,13 +107,24 @@ public final class SegmentationMetrics {
         classIouFrames = new long[c];
         classFSum = new double[c];
         classFFrames = new long[c];
+        // float32 as AVSBench's torch.linspace makes them (step from the ends, second half from the end), so a
+        // probability lying on the grid falls on the side it falls on there
+        float start = 0f;
+        float end = (float) (1 - 1e-10);
+        float step = (end - start) / (THRESHOLDS - 1);
         for (int k = 0; k < THRESHOLDS; k++) {
-            thresholds[k] = k * (1 - 1e-10) / (THRESHOLDS - 1);
+            thresholds[k] = k < THRESHOLDS / 2 ? start + step * k : end - step * (THRESHOLDS - 1 - k);
         }
     }
 
+    /** The protocol's name as every printed number and CSV carries it: per-dataset, per-image, cavp, with /ms. */
     public String protocol() {
-        return perImage ? "per-image" : "per-dataset";
+        return msOnly ? protocol + "/ms" : protocol;
+    }
+
+    /** Frames left out because they are not in the MS subset (0 unless it is asked for). */
+    public int leftOut() {
+        return leftOut;
     }
 
     /**
@@ -93,6 +136,16 @@ public final class SegmentationMetrics {
      * @param gtLabels       h*w ground-truth classes
      */
     public void add(int[] predLabels, float[] foregroundProb, int[] gtLabels, int h, int w) {
+        add(null, predLabels, foregroundProb, gtLabels, h, w);
+    }
+
+    /**
+     * Adds one frame of a clip; the frames of a clip come one after another (the per-image F-measure is averaged
+     * over clips).
+     *
+     * @param clipId the clip's id, or null (frames without one form one clip)
+     */
+    public void add(String clipId, int[] predLabels, float[] foregroundProb, int[] gtLabels, int h, int w) {
         int n = h * w;
         if (predLabels.length != n || gtLabels.length != n || (foregroundProb != null && foregroundProb.length != n)) {
             throw new IllegalArgumentException("metrics: frame of " + h + "x" + w + " = " + n + " pixels, found "
@@ -100,6 +153,10 @@ public final class SegmentationMetrics {
                     + (foregroundProb == null ? "" : ", " + foregroundProb.length + " probabilities"));
         }
         int c = classes.size();
+        if (msOnly && !MultiSourceFrames.contains(gtLabels, c)) {
+            leftOut++;
+            return;
+        }
         long[] ftp = new long[c];
         long[] ffp = new long[c];
         long[] ffn = new long[c];
@@ -133,10 +190,16 @@ public final class SegmentationMetrics {
                 classIouSum[k] += (double) ftp[k] / union;
                 classIouFrames[k]++;
             }
-            if (ftp[k] + ffn[k] > 0) {
+            if (union > 0) { // AVSBench divides by frames with the class in ground truth or prediction
                 classFSum[k] += fbeta(ftp[k], ffp[k], ffn[k], beta2);
                 classFFrames[k]++;
             }
+        }
+        if (clips == 0 || !java.util.Objects.equals(clip, clipId)) {
+            closeClip();
+            clip = clipId;
+            clips++;
+            byClip |= clipId != null;
         }
         // binary "not background" maps
         long inter = 0;
@@ -169,9 +232,12 @@ public final class SegmentationMetrics {
             for (int k = THRESHOLDS - 1; k >= 0; k--) {
                 pred += predAt[k + 1];
                 hit += tpAt[k + 1];
-                curveSum[k] += fbeta(hit, pred - hit, gtFg - hit, beta2);
+                double f = fbeta(hit, pred - hit, gtFg - hit, beta2);
+                curveSum[k] += f;
+                clipCurve[k] += f;
             }
             curveFrames++;
+            clipCurveFrames++;
         }
     }
 
@@ -204,6 +270,22 @@ public final class SegmentationMetrics {
         }
     }
 
+    /** Adds the open clip's maximum to the finished ones' and starts an empty curve. */
+    private void closeClip() {
+        clipMaxSum += clipMax();
+        Arrays.fill(clipCurve, 0);
+        clipCurveFrames = 0;
+    }
+
+    /** The maximum of the open clip's mean curve; 0 when none of its frames has foreground ground truth. */
+    private double clipMax() {
+        double best = 0;
+        for (int k = 0; k < THRESHOLDS && clipCurveFrames > 0; k++) {
+            best = Math.max(best, clipCurve[k] / clipCurveFrames);
+        }
+        return best;
+    }
+
     /** Number of thresholds t_k with t_k <= v (pixel predicted foreground at thresholds 0..levels-1). */
     private int levels(float v) {
         double x = v;
@@ -234,12 +316,18 @@ public final class SegmentationMetrics {
         if (perImage) {
             return images == 0 ? Double.NaN : iouSum / images;
         }
-        return meanOver(perClass(), true);
+        return images == 0 ? Double.NaN : meanOver(perClass(), true);
     }
 
-    /** Mean F_beta under the protocol (per-image: maximum over thresholds of the mean curve). */
+    /**
+     * Mean F_beta under the protocol (per-image: the mean over clips of the maximum over thresholds of the clip's
+     * mean curve; frames without clip ids: the maximum of the mean curve, NaN when no frame has foreground).
+     */
     public double fbeta() {
         if (perImage) {
+            if (byClip) {
+                return (clipMaxSum + clipMax()) / clips;
+            }
             if (curveFrames == 0) {
                 return Double.NaN;
             }
@@ -271,7 +359,8 @@ public final class SegmentationMetrics {
                 f = classFFrames[k] == 0 ? Double.NaN : classFSum[k] / classFFrames[k];
             } else {
                 long union = tp[k] + fp[k] + fn[k];
-                iou = union == 0 ? Double.NaN : (double) tp[k] / union;
+                // cavp: an absent class scores 0 (when any frame was scored at all)
+                iou = union == 0 ? (allClasses && images > 0 ? 0 : Double.NaN) : (double) tp[k] / union;
                 f = union == 0 ? Double.NaN : fbeta(tp[k], fp[k], fn[k], beta2);
             }
             out.add(new ClassScore(classes.get(k), iou, f, gtPixels[k]));
@@ -294,7 +383,8 @@ public final class SegmentationMetrics {
 
     @Override
     public String toString() {
-        return String.format("%s: mIoU %.4f, F-beta %.4f over %d frames", protocol(), miou(), fbeta(), images);
+        return String.format(Locale.ROOT, "%s: mIoU %.4f, F-beta %.4f over %d frames", protocol(), miou(), fbeta(),
+                images);
     }
 
     private static double meanOver(List<ClassScore> scores, boolean iou) {

@@ -25,7 +25,7 @@ final class Evaluator {
         var recipe = session.recipe();
         AvsDataset data = Datasets.open(recipe, split);
         SegmentationMetrics metrics = new SegmentationMetrics(data.classes(), recipe.eval().protocol(),
-                recipe.eval().betaSquared());
+                recipe.eval().betaSquared(), recipe.eval().msSubset());
         CoverageScore coverage = new CoverageScore();
         int limit = maxItems > 0 ? maxItems : Integer.MAX_VALUE;
         SplitPredictions.forEach(session, data, limit, silence, coverage, (batch, merged, seen, take) -> {
@@ -48,11 +48,11 @@ final class Evaluator {
                         f[n++] = fg[b * hw + i];
                     }
                 }
-                metrics.add(n == hw ? p : Arrays.copyOf(p, n), n == hw ? f : Arrays.copyOf(f, n),
+                metrics.add(batch.ids().get(b), n == hw ? p : Arrays.copyOf(p, n), n == hw ? f : Arrays.copyOf(f, n),
                         n == hw ? g : Arrays.copyOf(g, n), n == hw ? h : 1, n == hw ? w : n);
             }
         });
-        return new TrainingSession.EvalResult(split, recipe.eval().protocol(), metrics.miou(),
+        return new TrainingSession.EvalResult(split, metrics.protocol(), metrics.miou(),
                 metrics.fbeta(), metrics.images(), metrics.perClass(), coverage.items() == 0 ? Double.NaN
                 : coverage.score(), silence);
     }

@@ -73,7 +73,10 @@ class SegmentationMetricsTest {
             gt[0] = 1;
             m.add(pred, prob, gt, 15, 20);
             for (int k = 0; k < 255; k++) {
-                double t = k * (1 - 1e-10) / 254;
+                // torch.linspace(0, 1 - 1e-10, 255) in float32: 1 - 1e-10 rounds to 1f, the step is 1f / 254f,
+                // the first 127 values count up from 0 and the others down from the end
+                float step = 1f / 254f;
+                float t = k < 127 ? step * k : 1f - step * (254 - k);
                 long tp = 0;
                 long pp = 0;
                 long g = 0;

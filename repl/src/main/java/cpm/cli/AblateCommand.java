@@ -95,7 +95,7 @@ final class AblateCommand implements Callable<Integer> {
 
     private int trainRows(Recipe base, Path dir, List<Ablations.Row> rows, StopSignals stop) {
         int firstSeed = seed != null ? seed : base.run().seed();
-        StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts,miou_silenced\n");
+        StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts,miou_silenced,protocol\n");
         Map<String, double[][]> results = new LinkedHashMap<>();
         Map<String, History> stsCurves = new LinkedHashMap<>();
         int runs = rows.size() * seeds;
@@ -120,8 +120,8 @@ final class AblateCommand implements Callable<Integer> {
                 r[1][s] = e.fbeta();
                 r[2][s] = sts;
                 r[3][s] = run.silenced().miou();
-                csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f,%.6f%n", row.name(), runSeed, e.miou(),
-                        e.fbeta(), sts, r[3][s]));
+                csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f,%.6f,%s%n", row.name(), runSeed,
+                        e.miou(), e.fbeta(), sts, r[3][s], e.protocol()));
                 if (s == 0) {
                     stsCurves.put(row.name(), run.history());
                 }
@@ -148,7 +148,7 @@ final class AblateCommand implements Callable<Integer> {
                 dir.resolve("ablation-table" + table + ".png"));
         PredictionPictures.compare(stsCurves, "sts", dir.resolve("sts-table" + table + ".png"));
         Cli.out().printf(Locale.ROOT, "Table %d on %s, %d step(s) per run, seeds %d..%d, %s protocol (mean +- sd)%n",
-                table, base.name(), base.optim().steps(), firstSeed, firstSeed + seeds - 1, base.eval().protocol());
+                table, base.name(), base.optim().steps(), firstSeed, firstSeed + seeds - 1, base.eval().label());
         Cli.out().printf(Locale.ROOT, "%-10s %-17s %-17s %-17s %-17s%n", "row", "mIoU", "F-beta", "STS",
                 "mIoU, silenced");
         for (String n : names) {

@@ -1,6 +1,9 @@
 package cpm.cli;
 
 import cpm.dsl.Recipe;
+import cpm.dsl.RecipeException;
+import cpm.dsl.RecipeOverrides;
+import cpm.eval.SegmentationMetrics;
 import cpm.train.Checkpoint;
 import cpm.train.SessionCheckpoint;
 import cpm.train.loop.RunFolder;
@@ -15,7 +18,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code ./cpm eval --run DIR [--checkpoint latest|best|step-N|FILE] [--data PATH] [--split test] [--set F=V]}. */
+/**
+ * {@code ./cpm eval --run DIR [--checkpoint latest|best|step-N|FILE] [--data PATH] [--split test] [--protocol P]
+ * [--set F=V]}.
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a run's newest checkpoint (or the one --checkpoint names).")
 final class EvalCommand implements Callable<Integer> {
@@ -38,6 +44,11 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     SetOption set;
 
+    @Option(names = "--protocol", paramLabel = "P", description = "score under another protocol without retraining: "
+            + "per-dataset, per-image or cavp, with /ms for CAVP's multi-source frames only (e.g. cavp/ms); the same "
+            + "as --set eval.protocol=P --set eval.subset=ms|all (default: the run's)")
+    String protocol;
+
     @Option(names = {"--checkpoint", "--from"}, defaultValue = "latest", paramLabel = "WHICH", description = "latest, "
             + "best (the best val mIoU of a run trained with eval.valInterval; scores go to eval-SPLIT-best.csv), a step "
             + "(N or step-N; eval-SPLIT-step-N.csv) or a .ckpt file (default: ${DEFAULT-VALUE})")
@@ -48,12 +59,17 @@ final class EvalCommand implements Callable<Integer> {
         if (!List.of("train", "val", "test").contains(split)) {
             throw new Main.BadInput("--split: found \"" + split + "\", expected train, val or test");
         }
+        protocolName(); // a wrong name is reported before the run is read
         RunFolder folder = new RunFolder(run);
         // shared: evaluations run side by side, but not while a training writes the run
         try (RunLock lock = folder.lockShared("--run")) {
             Path ck = checkpoint(folder);
             Checkpoint c = folder.readCheckpoint(ck, step -> "./cpm eval --run " + run + " --checkpoint step-" + step);
-            Recipe r = set.applyTo(SessionCheckpoint.recipeOf(c, ck));
+            Recipe own = SessionCheckpoint.recipeOf(c, ck);
+            Recipe r = withProtocol(set.applyTo(own));
+            // scores under another protocol go to their own files, so the run's own (what train wrote) stay
+            String otherProtocol = r.eval().label().equals(own.eval().label()) ? ""
+                    : r.eval().label().replace('/', '-');
             String dataName = null;
             if (data != null && !sameFolder(data, r.data().path())) {
                 dataName = RunFolder.dataName(data);
@@ -62,22 +78,51 @@ final class EvalCommand implements Callable<Integer> {
             try (TrainingSession s = new TrainingSession(r)) {
                 SessionCheckpoint.restore(s, c, ck);
                 TrainingSession.EvalResult e = s.evaluate(split, r.eval().maxItems(), silence);
-                List<Path> written = folder.writeEval(e, tag(ck), dataName);
+                String tag = tag(ck);
+                tag = tag.isEmpty() || otherProtocol.isEmpty() ? tag + otherProtocol : tag + "-" + otherProtocol;
+                List<Path> written = folder.writeEval(e, tag, dataName);
                 Cli.out().printf(Locale.ROOT, "%s mIoU %.4f  F-beta %.4f  (%s protocol, %d images, step %d)%n", split,
                         e.miou(), e.fbeta(), e.protocol(), e.images(), s.stepsDone());
+                Cli.out().printf("per class (%s protocol):%n", e.protocol());
                 for (var cs : e.perClass()) {
                     Cli.out().printf(Locale.ROOT, "  %-12s IoU %.4f  F %.4f  pixels %d%n", cs.name(), cs.iou(),
                             cs.fbeta(), cs.pixels());
                 }
                 Cli.out().println("wrote " + written.get(0) + " and " + written.get(1).getFileName()
-                        + (dataName == null ? "" : " (the run's own " + folder.evalFile(split, silence).getFileName()
-                        + " is kept)"));
+                        + (dataName == null && otherProtocol.isEmpty() ? "" : " (the run's own "
+                        + folder.evalFile(split, silence).getFileName() + " is kept)"));
             }
         }
         return 0;
     }
 
-    /** Whether {@code --data} names the data the run was trained on (then its scores are the run's own). */
+    /** {@code r} scored under --protocol (its recipe rules, e.g. per-image needs binary labels, still hold). */
+    private Recipe withProtocol(Recipe r) {
+        if (protocol == null) {
+            return r;
+        }
+        String name = protocolName();
+        try {
+            return RecipeOverrides.apply(r, List.of("eval.protocol=" + name,
+                    "eval.subset=" + (name.equals(protocol) ? "all" : "ms")), "--protocol");
+        } catch (RecipeException e) {
+            throw new Main.BadInput(e.problems().get(0).toString()); // names --protocol and the field
+        }
+    }
+
+    /** The protocol --protocol names, without /ms; null without --protocol. */
+    private String protocolName() {
+        if (protocol == null) {
+            return null;
+        }
+        String name = protocol.endsWith("/ms") ? protocol.substring(0, protocol.length() - 3) : protocol;
+        if (!SegmentationMetrics.PROTOCOLS.contains(name)) {
+            throw new Main.BadInput("--protocol: found \"" + protocol + "\", expected per-dataset, per-image or cavp,"
+                    + " optionally with /ms (e.g. cavp/ms)");
+        }
+        return name;
+    }
+
     /** The checkpoint --checkpoint names. */
     private Path checkpoint(RunFolder folder) {
         return switch (checkpoint) {
@@ -105,6 +150,7 @@ final class EvalCommand implements Callable<Integer> {
         return step >= 0 ? "step-" + step : "ckpt-" + RunFolder.dataName(ck.getFileName().toString());
     }
 
+    /** Whether {@code --data} names the data the run was trained on (then its scores are the run's own). */
     private static boolean sameFolder(String data, String runData) {
         if (runData.isEmpty()) {
             return data.isEmpty();

@@ -96,7 +96,7 @@ final class SeedSweep {
             }
         }
         double[][] scores = new double[4][seeds.size()];
-        StringBuilder csv = new StringBuilder("seed,miou,fbeta,miou_silenced,fbeta_silenced,run\n");
+        StringBuilder csv = new StringBuilder("seed,miou,fbeta,miou_silenced,fbeta_silenced,run,protocol\n");
         for (int i = 0; i < seeds.size(); i++) {
             int s = seeds.get(i);
             Cli.err().println("seed " + s + " (" + (i + 1) + " of " + seeds.size() + ")");
@@ -107,14 +107,14 @@ final class SeedSweep {
             scores[1][i] = res.test().fbeta();
             scores[2][i] = sil == null ? Double.NaN : sil.miou();
             scores[3][i] = sil == null ? Double.NaN : sil.fbeta();
-            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%s%n", s, scores[0][i], scores[1][i],
-                    scores[2][i], scores[3][i], folder(s).getFileName()));
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%s,%s%n", s, scores[0][i], scores[1][i],
+                    scores[2][i], scores[3][i], folder(s).getFileName(), res.test().protocol()));
         }
         AtomicFiles.writeString(out.resolve("seeds.csv"), csv.toString());
         String list = seeds.stream().map(String::valueOf).collect(Collectors.joining(", "));
         Cli.out().printf(Locale.ROOT, "seeds %s: mIoU %.4f +- %.4f  F-beta %.4f +- %.4f  (mean +- sample sd over %d "
-                        + "seeds)%n", list, AblateCommand.mean(scores[0]), AblateCommand.sd(scores[0]),
-                AblateCommand.mean(scores[1]), AblateCommand.sd(scores[1]), seeds.size());
+                        + "seeds, %s protocol)%n", list, AblateCommand.mean(scores[0]), AblateCommand.sd(scores[0]),
+                AblateCommand.mean(scores[1]), AblateCommand.sd(scores[1]), seeds.size(), base.eval().label());
         Cli.out().println("wrote " + out.resolve("seeds.csv").toAbsolutePath());
     }
 }

@@ -26,7 +26,7 @@ class SeedsCliTest {
 
     private static final Pattern SEED_LINE = Pattern.compile("^seed (\\d+): test mIoU ([0-9.]+)  F-beta ([0-9.]+) .*$");
     private static final Pattern SUMMARY = Pattern.compile(
-            "^seeds 3, 5: mIoU ([0-9.]+) \\+- ([0-9.]+)  F-beta ([0-9.]+) \\+- ([0-9.]+)  \\(mean \\+- sample sd over 2 seeds\\)$");
+            "^seeds 3, 5: mIoU ([0-9.]+) \\+- ([0-9.]+)  F-beta ([0-9.]+) \\+- ([0-9.]+)  \\(mean \\+- sample sd over 2 seeds, per-dataset protocol\\)$");
 
     @Test
     void seedsRunOneAfterAnotherAndTheSummaryIsTheirMeanAndSampleSd(@TempDir Path tmp) throws IOException {

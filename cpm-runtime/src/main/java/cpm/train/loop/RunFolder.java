@@ -331,9 +331,10 @@ public final class RunFolder {
                 e.silenced()));
         Path scores = evalFile(s, tag, e.silenced(), data);
         AtomicFiles.writeString(scores, sb.toString());
-        StringBuilder pc = new StringBuilder("class,iou,fbeta,pixels\n");
+        StringBuilder pc = new StringBuilder("protocol,class,iou,fbeta,pixels\n");
         for (SegmentationMetrics.ClassScore c : e.perClass()) {
-            pc.append(String.format(Locale.ROOT, "%s,%.6f,%.6f,%d%n", c.name(), c.iou(), c.fbeta(), c.pixels()));
+            pc.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%d%n", e.protocol(), c.name(), c.iou(), c.fbeta(),
+                    c.pixels()));
         }
         Path perClass = evalPerClassFile(s, tag, e.silenced(), data);
         AtomicFiles.writeString(perClass, pc.toString());

@@ -47,7 +47,7 @@ public final class ValidationListener implements TrainingListener {
             CheckpointListener.write(session, history, scores, folder.bestCheckpoint());
         }
         ValScores.Row b = scores.best();
-        log.printf(Locale.ROOT, "%nstep %d: val mIoU %.4f F %.4f%s%n", done, e.miou(), e.fbeta(), best
+        log.printf(Locale.ROOT, "%nstep %d: val mIoU %.4f F %.4f (%s)%s%n", done, e.miou(), e.fbeta(), e.protocol(), best
                 ? " (best so far, saved as checkpoints/best.ckpt)"
                 : b == null ? "" : String.format(Locale.ROOT, " (best %.4f at step %d)", b.miou(), b.step()));
     }
