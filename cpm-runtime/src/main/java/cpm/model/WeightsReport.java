@@ -23,6 +23,7 @@ public record WeightsReport(String part, String modelPrefix, Path file, String f
 
     /** Lines printed per list in the short form. */
     private static final int SHORT = 20;
+    private static final String COUNTER = "num_batches_tracked";
 
     public WeightsReport {
         loaded = List.copyOf(loaded);
@@ -77,7 +78,15 @@ public record WeightsReport(String part, String modelPrefix, Path file, String f
                 + k.expected() + ")");
         list(sb, "shape mismatches", mismatched, full, k -> k.fileKey() + ": found " + k.found() + ", expected "
                 + k.expected() + " (parameter " + k.parameter() + ")");
-        list(sb, "unexpected (not used)", unexpected, full, k -> k.fileKey() + " " + k.found());
+        if (full) {
+            list(sb, "unexpected (not used)", unexpected, true, k -> k.fileKey() + " " + k.found());
+        } else { // the batch norms' step counters are no weights: counted, not listed
+            List<Key> other = unexpected.stream().filter(k -> !k.fileKey().endsWith(COUNTER)).toList();
+            list(sb, "unexpected (not used)", unexpected.size(), other, SHORT, k -> k.fileKey() + " " + k.found());
+            if (other.size() < unexpected.size()) {
+                sb.append("    ").append(unexpected.size() - other.size()).append(" x ").append(COUNTER).append('\n');
+            }
+        }
         if (full) {
             list(sb, "loaded tensors", loaded, true, k -> k.fileKey() + " -> " + k.parameter() + " " + k.expected());
         }
@@ -88,13 +97,19 @@ public record WeightsReport(String part, String modelPrefix, Path file, String f
 
     private static void list(StringBuilder sb, String title, List<Key> keys, boolean all,
                              java.util.function.Function<Key, String> line) {
-        sb.append("  ").append(title).append(": ").append(keys.size()).append('\n');
-        int n = all ? keys.size() : Math.min(keys.size(), SHORT);
+        list(sb, title, keys.size(), keys, all ? Integer.MAX_VALUE : SHORT, line);
+    }
+
+    /** The title with {@code count}, then a line per key of {@code shown} up to {@code limit}, and how many are left. */
+    private static void list(StringBuilder sb, String title, int count, List<Key> shown, int limit,
+                             java.util.function.Function<Key, String> line) {
+        sb.append("  ").append(title).append(": ").append(count).append('\n');
+        int n = Math.min(shown.size(), limit);
         for (int i = 0; i < n; i++) {
-            sb.append("    ").append(line.apply(keys.get(i))).append('\n');
+            sb.append("    ").append(line.apply(shown.get(i))).append('\n');
         }
-        if (n < keys.size()) {
-            sb.append("    ... and ").append(keys.size() - n).append(" more\n");
+        if (n < shown.size()) {
+            sb.append("    ... and ").append(shown.size() - n).append(" more\n");
         }
     }
 }

@@ -25,7 +25,8 @@ class WeightsCliTest {
 
     /** The quick recipe with batch norms (so the running statistics are required too). */
     static Recipe recipe() {
-        return CliFixtures.quick(1).toBuilder().set("image.norm", "batch").build();
+        return CliFixtures.quick(2).toBuilder().set("image.norm", "batch").set("optim.warmupSteps", 0)
+                .set("optim.steps", 1).build();
     }
 
     @Test
