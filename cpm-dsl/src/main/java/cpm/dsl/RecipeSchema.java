@@ -25,13 +25,18 @@ public final class RecipeSchema {
         dbl("image.width", 1.0, 0.03125, 4.0, "channel width multiplier of the ResNet (1 = standard)");
         integer("image.frozenStages", 1, 0, 5, "ResNet stages whose weights are frozen (0 none, 1 the stem, ...)");
         choice("image.norm", "batch", "normalisation in the backbone", "batch", "group", "frozen-batch");
-        str("image.pretrained", "", "local file of pretrained backbone weights (empty: random init)");
+        str("image.pretrained", "", "local file of pretrained backbone weights, .safetensors or .npz (empty: random init)");
+        choice("image.pretrainedNames", "auto", "tensor names in image.pretrained: torchvision (= timm for ResNets), "
+                + "transformers (Hugging Face ResNetModel), or auto (the one that matches more)",
+                "auto", "torchvision", "timm", "transformers");
         integer("image.size", 224, 16, 2048, "training input size (square) in pixels");
         bool("image.originalResolution", false, "evaluate each frame at its own resolution (Sec. 4.3) instead of image.size");
 
         // audio backbone
-        choice("audio.backbone", "resnet", "audio CNN family", "cnn", "resnet");
-        integer("audio.width", 64, 4, 1024, "channels of the first audio CNN stage");
+        choice("audio.backbone", "resnet", "audio CNN family: cnn, resnet (a 3x3 stem, one block per stage), or "
+                + "resnet18 (torchvision ResNet-18 on 1 or 2 channels, as CAVP; ImageNet weights fit at width 64)",
+                "cnn", "resnet", "resnet18");
+        integer("audio.width", 64, 4, 1024, "channels of the first audio CNN stage (resnet18: of its stem; 64 standard)");
         integer("audio.channels", 1, 1, 2, "input channels: 1 mono, 2 stereo (VPO)");
         integer("audio.sampleRate", 16000, 4000, 96000, "sample rate the audio is resampled to (Hz)");
         integer("audio.nFft", 512, 16, 8192, "STFT window length in samples");
@@ -41,7 +46,10 @@ public final class RecipeSchema {
         integer("audio.frames", 0, 0, 4096, "time frames fed to the backbone (0: as computed, else resized)");
         choice("audio.scale", "log", "spectrogram compression: magnitude, or log(1+x)", "magnitude", "log");
         dbl("audio.secondsPerFrame", 1.0, 0.05, 60.0, "seconds of audio per video frame");
-        str("audio.pretrained", "", "local file of pretrained audio backbone weights (empty: random init)");
+        str("audio.pretrained", "", "local file of pretrained audio backbone weights, .safetensors or .npz (empty: "
+                + "random init); a 3-channel conv1 (ImageNet) is adapted to audio.channels");
+        choice("audio.pretrainedNames", "auto", "tensor names in audio.pretrained (as image.pretrainedNames)",
+                "auto", "torchvision", "timm", "transformers");
 
         // pixel decoder
         choice("pixelDecoder.kind", "fpn", "pixel decoder", "fpn");

@@ -45,6 +45,8 @@ public final class SectionBuilders {
         /** batch, group or frozen-batch. */
         public Image norm(String v) { return put("norm", v); }
         public Image pretrained(String file) { return put("pretrained", file); }
+        /** auto, torchvision, timm or transformers: the tensor names of the pretrained file. */
+        public Image pretrainedNames(String v) { return put("pretrainedNames", v); }
         public Image size(int v) { return put("size", v); }
         public Image originalResolution(boolean v) { return put("originalResolution", v); }
     }
@@ -55,7 +57,7 @@ public final class SectionBuilders {
             super(b, "audio");
         }
 
-        /** cnn or resnet. */
+        /** cnn, resnet or resnet18. */
         public Audio backbone(String v) { return put("backbone", v); }
         public Audio width(int v) { return put("width", v); }
         public Audio channels(int v) { return put("channels", v); }
@@ -74,6 +76,8 @@ public final class SectionBuilders {
         public Audio scale(String v) { return put("scale", v); }
         public Audio secondsPerFrame(double v) { return put("secondsPerFrame", v); }
         public Audio pretrained(String file) { return put("pretrained", file); }
+        /** auto, torchvision, timm or transformers: the tensor names of the pretrained file. */
+        public Audio pretrainedNames(String v) { return put("pretrainedNames", v); }
     }
 
     /** {@code pixelDecoder.*}. */

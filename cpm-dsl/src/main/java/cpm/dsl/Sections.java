@@ -14,23 +14,25 @@ public final class Sections {
     }
 
     /** {@code image.*}: the image backbone (Sec. 3.1, ResNet-50 in the paper). */
-    public record Image(String backbone, double width, int frozenStages, String norm, String pretrained, int size,
-                        boolean originalResolution) {
+    public record Image(String backbone, double width, int frozenStages, String norm, String pretrained,
+                        String pretrainedNames, int size, boolean originalResolution) {
         static Image of(Recipe r) {
             return new Image(r.getString("image.backbone"), r.getDouble("image.width"), r.getInt("image.frozenStages"),
-                    r.getString("image.norm"), r.getString("image.pretrained"), r.getInt("image.size"),
-                    r.getBool("image.originalResolution"));
+                    r.getString("image.norm"), r.getString("image.pretrained"), r.getString("image.pretrainedNames"),
+                    r.getInt("image.size"), r.getBool("image.originalResolution"));
         }
     }
 
     /** {@code audio.*}: the spectrogram and the audio backbone. */
     public record Audio(String backbone, int width, int channels, int sampleRate, int nFft, int hop, String window,
-                        int bins, int frames, String scale, double secondsPerFrame, String pretrained) {
+                        int bins, int frames, String scale, double secondsPerFrame, String pretrained,
+                        String pretrainedNames) {
         static Audio of(Recipe r) {
             return new Audio(r.getString("audio.backbone"), r.getInt("audio.width"), r.getInt("audio.channels"),
                     r.getInt("audio.sampleRate"), r.getInt("audio.nFft"), r.getInt("audio.hop"),
                     r.getString("audio.window"), r.getInt("audio.bins"), r.getInt("audio.frames"),
-                    r.getString("audio.scale"), r.getDouble("audio.secondsPerFrame"), r.getString("audio.pretrained"));
+                    r.getString("audio.scale"), r.getDouble("audio.secondsPerFrame"), r.getString("audio.pretrained"),
+                    r.getString("audio.pretrainedNames"));
         }
     }
 

@@ -18,8 +18,11 @@ import java.util.List;
  * top-down path, bilinear upsampling + 3x3 convolution, since the engine has no deconvolution) giving the
  * decoded map u~_a with D_q channels at 1/4 of the spectrogram resolution, which ACP probes (Eq. 5).
  * Families: "cnn" (VGG-like stages of two conv-norm-ReLU, the first with stride 2) and "resnet" (a 3x3 stem
- * and one basic residual block per stage, torchvision names {@code conv1, bn1, layerK.0...}).
- * Stage k has stride 2^k and width {@code audio.width * 2^(k-1)}; u_a is the last stage (stride 8, or 16).
+ * and one basic residual block per stage, torchvision names {@code conv1, bn1, layerK.0...}): stage k has stride
+ * 2^k and width {@code audio.width * 2^(k-1)}; u_a is the last stage (stride 8, or 16). "resnet18" is torchvision's
+ * ResNet-18 on 1 or 2 input channels (CAVP's audio backbone for 3-s and stereo audio; {@link ImageBackbone} with
+ * width audio.width / 64, so ImageNet weights fit at the default 64, conv1 adapted by {@link PretrainedLoader}):
+ * its stages have strides 4 to 32 and u_a is layer4, at stride 32.
  */
 public final class AudioBackbone {
 
@@ -31,6 +34,11 @@ public final class AudioBackbone {
     // cnn
     private final List<Conv[]> cnnConvs = new ArrayList<>();
     private final List<Norm[]> cnnNorms = new ArrayList<>();
+    // resnet18
+    private final ImageBackbone resnet18;
+    private final int tokenStride;
+    /** The stage at stride 4, where the audio pixel decoder ends. */
+    private final int stride4;
     // resnet
     private final Conv stem;
     private final Norm stemNorm;
@@ -47,30 +55,41 @@ public final class AudioBackbone {
 
     /**
      * @param w          view under which names are created ("audio"); the encoder lives under "backbone"
-     * @param kind       audio.backbone: cnn or resnet
+     * @param kind       audio.backbone: cnn, resnet or resnet18
      * @param inChannels audio.channels
      * @param width      audio.width
      * @param norm       batch, frozen-batch or group
-     * @param tokenStride 8 or 16: the stride of u_a
+     * @param tokenStride 8 or 16: the stride of u_a ({@link #tokenStride(String, long, long)}; 32 for resnet18)
      * @param dim        decoder.hiddenDim D
      * @param maskDim    queries.dim D_q
      */
     public AudioBackbone(Weights w, String kind, long inChannels, long width, String norm, int tokenStride,
             long dim, long maskDim) {
-        if (tokenStride != 8 && tokenStride != 16) {
-            throw new IllegalArgumentException("audio token stride must be 8 or 16, got " + tokenStride);
+        boolean r18 = kind.equals("resnet18");
+        if (r18 ? tokenStride != 32 : tokenStride != 8 && tokenStride != 16) {
+            throw new IllegalArgumentException("audio token stride must be " + (r18 ? "32" : "8 or 16") + " for "
+                    + kind + ", got " + tokenStride);
         }
+        this.tokenStride = tokenStride;
+        this.stride4 = r18 ? 0 : 1;
         this.kind = kind;
         this.inChannels = inChannels;
         this.width = width;
         this.dim = dim;
         this.maskDim = maskDim;
-        this.stages = tokenStride == 8 ? 3 : 4;
+        this.stages = tokenStride == 8 ? 3 : 4; // resnet18: 4 (strides 4, 8, 16, 32)
         this.stageChannels = new long[stages];
         Weights bw = w.child("backbone");
         long in = inChannels;
         switch (kind) {
+            case "resnet18" -> {
+                stem = null;
+                stemNorm = null;
+                resnet18 = new ImageBackbone(bw, "resnet18", width / 64.0, norm, 0, inChannels);
+                System.arraycopy(resnet18.outChannels(), 0, stageChannels, 0, stages);
+            }
             case "cnn" -> {
+                resnet18 = null;
                 stem = null;
                 stemNorm = null;
                 for (int s = 0; s < stages; s++) {
@@ -84,6 +103,7 @@ public final class AudioBackbone {
                 }
             }
             case "resnet" -> {
+                resnet18 = null;
                 stem = new Conv(bw.child("conv1"), inChannels, width, 3, 1, false);
                 stemNorm = new Norm(bw.child("bn1"), norm, width);
                 in = width;
@@ -95,12 +115,12 @@ public final class AudioBackbone {
                 }
             }
             default -> throw new IllegalArgumentException("audio.backbone: found \"" + kind
-                    + "\", expected cnn or resnet");
+                    + "\", expected cnn, resnet or resnet18");
         }
         proj = new Conv(w.child("proj"), stageChannels[stages - 1], dim, 1, 1, true);
         Weights dw = w.child("decoder");
         // top-down from u_a to stride 4: laterals of the stages at strides 2^(stages-1) ... 4
-        for (int s = stages - 2, j = 0; s >= 1; s--, j++) {
+        for (int s = stages - 2, j = 0; s >= stride4; s--, j++) {
             lateral.add(new Conv(dw.child("lateral" + j), stageChannels[s], dim, 1, 1, false));
             lateralNorm.add(new Norm(dw.child("lateral" + j + "Norm"), "group", dim));
             output.add(new Conv(dw.child("output" + j), dim, dim, 3, 1, false));
@@ -110,6 +130,9 @@ public final class AudioBackbone {
     }
 
     private List<NDArray> encode(NDArray spec, boolean training) {
+        if (resnet18 != null) {
+            return resnet18.forward(spec, training);
+        }
         List<NDArray> outs = new ArrayList<>();
         NDArray x = spec;
         if (kind.equals("cnn")) {
@@ -162,7 +185,14 @@ public final class AudioBackbone {
         long h = t;
         long w = f;
         long in = inChannels;
-        if (kind.equals("cnn")) {
+        if (resnet18 != null) {
+            total += resnet18.flops(t, f);
+            long[] hw = {Flops.out(Flops.out(t, 7, 2), 3, 2), Flops.out(Flops.out(f, 7, 2), 3, 2)};
+            for (int s = 0; s < stages; s++) {
+                hw = s == 0 ? hw : new long[] {Flops.out(hw[0], 3, 2), Flops.out(hw[1], 3, 2)};
+                sizes[s] = hw;
+            }
+        } else if (kind.equals("cnn")) {
             for (int s = 0; s < stages; s++) {
                 h = Flops.out(h, 3, 2);
                 w = Flops.out(w, 3, 2);
@@ -185,17 +215,42 @@ public final class AudioBackbone {
             total += Flops.conv(stageChannels[stages - 2 - j], dim, 1, sz[0], sz[1]);
             total += Flops.conv(dim, dim, 3, sz[0], sz[1]);
         }
-        total += Flops.conv(dim, maskDim, 1, sizes[1][0], sizes[1][1]);
+        total += Flops.conv(dim, maskDim, 1, sizes[stride4][0], sizes[stride4][1]);
         return total;
     }
 
+    /** The stride of u_a: 8, 16 or 32. */
+    int tokenStride() {
+        return tokenStride;
+    }
+
     /** (T', F') token grid size for a (T, F) input. */
-    static long[] tokenGrid(long t, long f, int tokenStride) {
-        int n = tokenStride == 8 ? 3 : 4;
+    long[] tokenGrid(long t, long f) {
+        return tokenGrid(kind, t, f, tokenStride);
+    }
+
+    static long[] tokenGrid(String kind, long t, long f, int tokenStride) {
+        if (kind.equals("resnet18")) { // 7x7 stride-2 stem, 3x3 stride-2 max pool, three stride-2 stages
+            t = Flops.out(Flops.out(t, 7, 2), 3, 2);
+            f = Flops.out(Flops.out(f, 7, 2), 3, 2);
+        }
+        int n = kind.equals("resnet18") ? 3 : tokenStride == 8 ? 3 : 4;
         for (int i = 0; i < n; i++) {
             t = Flops.out(t, 3, 2);
             f = Flops.out(f, 3, 2);
         }
         return new long[] {t, f};
+    }
+
+    /**
+     * The stride of u_a for a (T, F) spectrogram: 32 for resnet18 (its layer4); else 8, or 16 when stride 8 would
+     * give more than 1024 audio tokens.
+     */
+    static int tokenStride(String kind, long t, long f) {
+        if (kind.equals("resnet18")) {
+            return 32;
+        }
+        long[] grid8 = tokenGrid(kind, t, f, 8);
+        return grid8[0] * grid8[1] > 1024 ? 16 : 8;
     }
 }

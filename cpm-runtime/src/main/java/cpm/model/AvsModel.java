@@ -51,6 +51,12 @@ public final class AvsModel {
     private final long maskDim;
     private final int tokenStride;
     private Classifier classifier;
+    private final List<WeightsReport> reports = new java.util.ArrayList<>();
+
+    private static final String IMAGE = "backbone.";
+    private static final String IMAGE_PART = "image backbone";
+    private static final String AUDIO = "audio.backbone.";
+    private static final String AUDIO_PART = "audio backbone";
 
     /**
      * Builds every parameter (seeded through {@code w}); loads image.pretrained / audio.pretrained when set.
@@ -71,8 +77,7 @@ public final class AvsModel {
         String norm = r.image().norm();
         int frozen = r.image().frozenStages();
 
-        imageBackbone = new ImageBackbone(w.child("backbone").group("backbone"), r.image().backbone(),
-                r.image().width(), norm, frozen);
+        imageBackbone = imageBackbone(r, w);
         for (String p : ImageBackbone.frozenPrefixes(frozen)) {
             w.freeze("backbone." + p);
         }
@@ -87,12 +92,8 @@ public final class AvsModel {
         pixelDecoder = new PixelDecoder(w.child("pixelDecoder"), imageBackbone.outChannels(),
                 r.pixelDecoder().hiddenDim(), maskDim, dim, r.pixelDecoder().scales());
 
-        long[] tf = spectrogramSize(r);
-        long[] grid8 = AudioBackbone.tokenGrid(tf[0], tf[1], 8);
-        this.tokenStride = grid8[0] * grid8[1] > 1024 ? 16 : 8;
-        String audioNorm = norm.equals("frozen-batch") && r.audio().pretrained().isEmpty() ? "batch" : norm;
-        audioBackbone = new AudioBackbone(w.child("audio"), r.audio().backbone(), r.audio().channels(),
-                r.audio().width(), audioNorm, tokenStride, dim, maskDim);
+        audioBackbone = audioBackbone(r, w);
+        this.tokenStride = audioBackbone.tokenStride();
 
         decoder = new TransformerDecoder(w.child("decoder"), dim, r.decoder().heads(), r.decoder().ffnDim(),
                 r.decoder().audioLayers(), r.decoder().visualLayers(),
@@ -122,6 +123,22 @@ public final class AvsModel {
         if (!r.audio().pretrained().isEmpty()) {
             loadPretrainedAudio(Path.of(r.audio().pretrained()));
         }
+    }
+
+    /** The image backbone of {@code r}, its names under {@code backbone.} (optimiser group "backbone"). */
+    static ImageBackbone imageBackbone(Recipe r, Weights w) {
+        return new ImageBackbone(w.child("backbone").group("backbone"), r.image().backbone(), r.image().width(),
+                r.image().norm(), r.image().frozenStages());
+    }
+
+    /** The audio encoder and pixel decoder of {@code r}, names under {@code audio.}. */
+    static AudioBackbone audioBackbone(Recipe r, Weights w) {
+        long[] tf = spectrogramSize(r);
+        String kind = r.audio().backbone();
+        String norm = r.image().norm();
+        String audioNorm = norm.equals("frozen-batch") && r.audio().pretrained().isEmpty() ? "batch" : norm;
+        return new AudioBackbone(w.child("audio"), kind, r.audio().channels(), r.audio().width(), audioNorm,
+                AudioBackbone.tokenStride(kind, tf[0], tf[1]), r.decoder().hiddenDim(), r.queries().dim());
     }
 
     /** (T, F) the audio backbone sees: audio.frames / audio.bins, or the STFT's (centred) frame and bin counts. */
@@ -277,22 +294,53 @@ public final class AvsModel {
             memTokens[s] = sizes[3 - s][0] * sizes[3 - s][1];
         }
         long[] tf = spectrogramSize(recipe);
-        long[] grid = AudioBackbone.tokenGrid(tf[0], tf[1], tokenStride);
+        long[] grid = audioBackbone.tokenGrid(tf[0], tf[1]);
         return imageBackbone.flops(size, size) + pixelDecoder.flops(sizes) + audioBackbone.flops(tf[0], tf[1])
                 + decoder.flops(queries, memTokens, grid[0] * grid[1], sizes[0][0] * sizes[0][1], numClasses);
     }
 
     /**
-     * Loads pretrained image-backbone weights: an .npz of named arrays (NDList.decode) with torchvision ResNet
-     * key names (conv1.weight, bn1.weight, bn1.running_mean, layer1.0.conv1.weight, ...).
+     * Loads pretrained image-backbone weights (.safetensors or .npz; ResNet names per image.pretrainedNames,
+     * docs/weights.md): all or nothing; the report is kept ({@link #pretrainedReports}).
      */
-    public void loadPretrained(Path file) {
-        PretrainedLoader.load(weights, "backbone.", file);
+    public WeightsReport loadPretrained(Path file) {
+        WeightsReport rep = PretrainedLoader.load(weights, IMAGE, IMAGE_PART, file, recipe.image().pretrainedNames());
+        reports.add(rep);
+        return rep;
     }
 
-    /** Loads pretrained audio-encoder weights (names as under {@code audio.backbone.}, torchvision style). */
-    public void loadPretrainedAudio(Path file) {
-        PretrainedLoader.load(weights, "audio.backbone.", file);
+    /** Loads pretrained audio-encoder weights (under {@code audio.backbone.}; an RGB conv1 is adapted). */
+    public WeightsReport loadPretrainedAudio(Path file) {
+        WeightsReport rep = PretrainedLoader.load(weights, AUDIO, AUDIO_PART, file, recipe.audio().pretrainedNames());
+        reports.add(rep);
+        return rep;
+    }
+
+    /** The reports of the pretrained files loaded so far (image.pretrained, audio.pretrained), in load order. */
+    public List<WeightsReport> pretrainedReports() {
+        return List.copyOf(reports);
+    }
+
+    /**
+     * The report of loading {@code file} into the {@code part} ("image" or "audio") of a model of {@code r},
+     * without training or copying: only that backbone is built. {@code names} overrides the recipe's naming field
+     * when not null. A failed match is in the report ({@link WeightsReport#problem()}), not thrown; an unreadable
+     * file is thrown.
+     */
+    public static WeightsReport checkPretrained(Recipe r, String part, Path file, String names) {
+        try (Weights w = new Weights(ai.djl.ndarray.NDManager.newBaseManager(), r.run().seed())) {
+            if (part.equals("image")) {
+                imageBackbone(r, w);
+                return PretrainedLoader.check(w, IMAGE, IMAGE_PART, file,
+                        names != null ? names : r.image().pretrainedNames());
+            }
+            if (part.equals("audio")) {
+                audioBackbone(r, w);
+                return PretrainedLoader.check(w, AUDIO, AUDIO_PART, file,
+                        names != null ? names : r.audio().pretrainedNames());
+            }
+            throw new IllegalArgumentException("part: found \"" + part + "\", expected image or audio");
+        }
     }
 
     /** Restarts the decoder's dropout masks from {@code seed}; training calls it every step with (run.seed, step). */

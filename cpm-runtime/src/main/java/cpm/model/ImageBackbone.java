@@ -20,6 +20,7 @@ public final class ImageBackbone {
 
     private final Conv conv1;
     private final Norm bn1;
+    private final long inChannels;
     private final long stemChannels;
     private final List<List<ResidualBlock>> stages = new ArrayList<>();
     private final long[] outChannels = new long[4];
@@ -34,6 +35,14 @@ public final class ImageBackbone {
      *                     run their batch norms in inference mode; freezing the weights is the model's job
      */
     public ImageBackbone(Weights w, String arch, double width, String norm, int frozenStages) {
+        this(w, arch, width, norm, frozenStages, 3);
+    }
+
+    /**
+     * The same network on {@code inChannels} input channels (the audio ResNet-18 takes a 1- or 2-channel
+     * spectrogram).
+     */
+    ImageBackbone(Weights w, String arch, double width, String norm, int frozenStages, long inChannels) {
         int[] blocks;
         boolean bottleneck;
         switch (arch) {
@@ -44,8 +53,9 @@ public final class ImageBackbone {
                     + "\", expected resnet18, resnet34 or resnet50");
         }
         this.frozenStages = frozenStages;
+        this.inChannels = inChannels;
         this.stemChannels = channels(64, width);
-        this.conv1 = new Conv(w.child("conv1"), 3, stemChannels, 7, 2, false);
+        this.conv1 = new Conv(w.child("conv1"), inChannels, stemChannels, 7, 2, false);
         this.bn1 = new Norm(w.child("bn1"), norm, stemChannels);
         long in = stemChannels;
         for (int s = 0; s < 4; s++) {
@@ -103,7 +113,7 @@ public final class ImageBackbone {
     long flops(long h, long w) {
         long ho = Flops.out(h, 7, 2);
         long wo = Flops.out(w, 7, 2);
-        long f = Flops.conv(3, stemChannels, 7, ho, wo);
+        long f = Flops.conv(inChannels, stemChannels, 7, ho, wo);
         ho = Flops.out(ho, 3, 2);
         wo = Flops.out(wo, 3, 2);
         for (int s = 0; s < 4; s++) {

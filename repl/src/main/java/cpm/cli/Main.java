@@ -21,7 +21,7 @@ import java.io.PrintWriter;
                 + "evaluation, ablations, REPL.",
         subcommands = {DescribeCommand.class, DiffCommand.class, TrainCommand.class, EvalCommand.class,
             SynthCommand.class, DataCommand.class, AblateCommand.class, RunCommand.class, ReplCommand.class,
-            BenchCommand.class})
+            BenchCommand.class, WeightsCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "print stack traces")

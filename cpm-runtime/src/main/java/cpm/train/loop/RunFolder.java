@@ -36,6 +36,7 @@ import java.util.stream.Stream;
  * RUN/val.csv                           the val scores during training (eval.valInterval, {@link ValScores})
  * RUN/eval-SPLIT[-silenced][-per-class]@DATA.csv   the same for other data ({@code eval --data}), DATA its name
  * RUN/nonfinite-report.json             written when a step gave a non-finite loss
+ * RUN/weights-report.txt                what loading image/audio.pretrained matched ({@link cpm.model.WeightsReport})
  * RUN/checkpoints/step-NNNNNNNN.ckpt    exact checkpoints
  * RUN/checkpoints/best.ckpt             the checkpoint of the best val mIoU (not a step-N file: never pruned)
  * RUN/pictures/                         overlays, ACP masks, curves.png, the REPL's :show and :probe pictures
@@ -91,6 +92,18 @@ public final class RunFolder {
 
     public Path nonFiniteReport() {
         return dir.resolve("nonfinite-report.json");
+    }
+
+    public Path weightsReport() {
+        return dir.resolve("weights-report.txt");
+    }
+
+    /** Writes the reports of the pretrained files a new run loaded (none: nothing written). */
+    public void writeWeightsReports(java.util.List<cpm.model.WeightsReport> reports) {
+        if (!reports.isEmpty()) {
+            AtomicFiles.writeString(weightsReport(),
+                    String.join("\n", reports.stream().map(r -> r.text(true)).toList()));
+        }
     }
 
     /** The checkpoint file of step {@code step}. */

@@ -59,6 +59,8 @@ public final class TrainRun implements AutoCloseable {
             checkSpace(dir, requiredBytes(s, recipe.optim().steps()), folder.usableSpace());
             record(lock, "train");
             folder.writeRecipe(recipe);
+            folder.writeWeightsReports(s.model().pretrainedReports());
+            s.model().pretrainedReports().forEach(w -> log.print(w.text(false)));
             return new TrainRun(folder, s, new History(), new ValScores(), log, lock);
         } catch (RuntimeException | Error e) {
             release(s, lock);
