@@ -144,10 +144,17 @@ abstract class ClipDataset implements AvsDataset {
     private boolean[] tagsOf(int[] label) {
         boolean[] t = new boolean[classes.size()];
         for (int v : label) {
-            t[v] = true;
+            if (v < t.length) { // 255 in a labels_semantic map is ignored, not a class
+                t[v] = true;
+            }
         }
         t[0] = false;
         return t;
+    }
+
+    @Override
+    public int clipIndex(int index) {
+        return itemClip[index];
     }
 
     /** The clip id and frame of an item. */
