@@ -8,7 +8,8 @@ import java.util.Locale;
 
 /**
  * The rules for a clip's files, applied by a reader when training reads an item and by {@link DataCheck} to
- * every item: frame and label map decode, are the same size, the label map's colours are classes; the WAV
+ * every item: frame and label map decode, are the same size, the label map's colours or indices are classes
+ * ({@link LabelMaps}; a labels_semantic map that has a labels_rgb twin agrees with it, check only); the WAV
  * decodes, has the channels the recipe asks for and covers the clip's frames. Only what training reads is
  * checked (a v1s training clip's unlabelled frames must exist but are not decoded).
  */
