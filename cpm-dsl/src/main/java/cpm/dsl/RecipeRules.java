@@ -58,12 +58,29 @@ final class RecipeRules {
         }
     }
 
-    /** STFT frames must overlap or touch: a hop larger than the window skips samples. */
+    /**
+     * STFT frames must overlap or touch: a hop larger than the window skips samples; the window fits in the FFT;
+     * the mel filterbank lies below the Nyquist frequency and is not empty.
+     */
     private static void audio(Recipe r, List<RecipeException.Problem> p) {
         int hop = r.getInt("audio.hop");
         int nFft = r.getInt("audio.nFft");
         if (hop > nFft) {
             add(p, "audio.hop", hop, "at most audio.nFft (" + nFft + ")");
+        }
+        int win = r.getInt("audio.winLength");
+        if (win > nFft) {
+            add(p, "audio.winLength", win, "at most audio.nFft (" + nFft + "), or 0 for audio.nFft");
+        }
+        double lo = r.getDouble("audio.melMin"), hi = r.getDouble("audio.melMax");
+        int nyquist = r.getInt("audio.sampleRate") / 2;
+        if (!r.getString("audio.frontEnd").equals("logmel")) {
+            return; // the mel fields are read by the log-mel front-end only
+        }
+        if (hi > nyquist) {
+            add(p, "audio.melMax", hi, "at most audio.sampleRate / 2 (" + nyquist + " Hz)");
+        } else if (lo >= hi) {
+            add(p, "audio.melMin", lo, "below audio.melMax (" + hi + " Hz)");
         }
     }
 

@@ -42,9 +42,14 @@ public final class RecipeSchema {
         integer("audio.nFft", 512, 16, 8192, "STFT window length in samples");
         integer("audio.hop", 160, 1, 8192, "STFT hop in samples");
         choice("audio.window", "hann", "STFT window", "hann", "hamming", "rect");
+        integer("audio.winLength", 0, 0, 8192, "STFT window length inside audio.nFft, centred and zero padded (0: audio.nFft; CAVP: 400)");
         integer("audio.bins", 0, 0, 4096, "frequency bins fed to the backbone (0: nFft/2+1, else resized)");
         integer("audio.frames", 0, 0, 4096, "time frames fed to the backbone (0: as computed, else resized)");
         choice("audio.scale", "log", "spectrogram compression: magnitude, or log(1+x)", "magnitude", "log");
+        choice("audio.frontEnd", "spectrogram", "what the audio backbone sees: spectrogram (|STFT| with audio.scale) or logmel (CAVP: mel power, 20 log10, mapped from [-100, 100] dB to [-1, 1]); ACP always masks |STFT|", "spectrogram", "logmel");
+        integer("audio.melBands", 64, 1, 512, "mel bands of the logmel front-end");
+        dbl("audio.melMin", 125.0, 0.0, 48000.0, "lowest frequency of the mel filterbank (Hz)");
+        dbl("audio.melMax", 3800.0, 1.0, 48000.0, "highest frequency of the mel filterbank (Hz), at most audio.sampleRate / 2");
         dbl("audio.secondsPerFrame", 1.0, 0.05, 60.0, "seconds of audio per video frame");
         str("audio.pretrained", "", "local file of pretrained audio backbone weights, .safetensors or .npz (empty: "
                 + "random init); a 3-channel conv1 (ImageNet) is adapted to audio.channels");
@@ -138,6 +143,7 @@ public final class RecipeSchema {
         dbl("data.cropScale", 0.5, 0.05, 1.0, "smallest area fraction of the random resized crop");
         choice("data.resize", "squash", "frames to image.size squares: squash (stretched), pad (whole frame, padded with the mean, pad labels ignored) or crop (shorter side fits, centre crop; training crops anywhere)", "squash", "pad", "crop");
         list("data.classes", List.of(), "class names, background first (empty: from the data set)");
+        choice("data.frameSampling", "all", "training items: all (every labelled frame once per epoch) or randomLabelled (each clip once per epoch, one of its labelled frames drawn at random, as CAVP trains)", "all", "randomLabelled");
 
         // optimiser and schedule
         dbl("optim.lr", 1e-4, 1e-8, 10.0, "AdamW learning rate");

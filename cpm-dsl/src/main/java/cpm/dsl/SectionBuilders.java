@@ -70,10 +70,21 @@ public final class SectionBuilders {
         public Audio hop(int v) { return put("hop", v); }
         /** hann, hamming or rect. */
         public Audio window(String v) { return put("window", v); }
+        /** The window's length inside nFft (0: nFft). */
+        public Audio winLength(int v) { return put("winLength", v); }
         public Audio bins(int v) { return put("bins", v); }
         public Audio frames(int v) { return put("frames", v); }
         /** magnitude or log. */
         public Audio scale(String v) { return put("scale", v); }
+        /** spectrogram or logmel. */
+        public Audio frontEnd(String v) { return put("frontEnd", v); }
+        /** CAVP's log-mel front-end: 64 bands from 125 to 3800 Hz, a 400-sample window in a 512-point FFT, hop 160. */
+        public Audio cavpLogMel() {
+            return frontEnd("logmel").melBands(64).melMin(125).melMax(3800).nFft(512).winLength(400).hop(160);
+        }
+        public Audio melBands(int v) { return put("melBands", v); }
+        public Audio melMin(double v) { return put("melMin", v); }
+        public Audio melMax(double v) { return put("melMax", v); }
         public Audio secondsPerFrame(double v) { return put("secondsPerFrame", v); }
         public Audio pretrained(String file) { return put("pretrained", file); }
         /** auto, torchvision, timm or transformers: the tensor names of the pretrained file. */
@@ -278,6 +289,8 @@ public final class SectionBuilders {
         public Data cropScale(double v) { return put("cropScale", v); }
         /** squash, pad or crop: how frames become image.size squares. */
         public Data resize(String v) { return put("resize", v); }
+        /** all or randomLabelled: which labelled frames a training epoch visits. */
+        public Data frameSampling(String v) { return put("frameSampling", v); }
         /** Class names, background first. */
         public Data classes(String... names) { return put("classes", List.of(names)); }
         public Data classes(List<String> names) { return put("classes", names); }

@@ -25,14 +25,21 @@ public final class Sections {
 
     /** {@code audio.*}: the spectrogram and the audio backbone. */
     public record Audio(String backbone, int width, int channels, int sampleRate, int nFft, int hop, String window,
-                        int bins, int frames, String scale, double secondsPerFrame, String pretrained,
-                        String pretrainedNames) {
+                        int winLength, int bins, int frames, String scale, String frontEnd, int melBands, double melMin,
+                        double melMax, double secondsPerFrame, String pretrained, String pretrainedNames) {
         static Audio of(Recipe r) {
             return new Audio(r.getString("audio.backbone"), r.getInt("audio.width"), r.getInt("audio.channels"),
                     r.getInt("audio.sampleRate"), r.getInt("audio.nFft"), r.getInt("audio.hop"),
-                    r.getString("audio.window"), r.getInt("audio.bins"), r.getInt("audio.frames"),
-                    r.getString("audio.scale"), r.getDouble("audio.secondsPerFrame"), r.getString("audio.pretrained"),
+                    r.getString("audio.window"), r.getInt("audio.winLength"), r.getInt("audio.bins"),
+                    r.getInt("audio.frames"), r.getString("audio.scale"), r.getString("audio.frontEnd"),
+                    r.getInt("audio.melBands"), r.getDouble("audio.melMin"), r.getDouble("audio.melMax"),
+                    r.getDouble("audio.secondsPerFrame"), r.getString("audio.pretrained"),
                     r.getString("audio.pretrainedNames"));
+        }
+
+        /** True when the backbone sees the log-mel front-end (audio.frontEnd logmel). */
+        public boolean logMel() {
+            return frontEnd.equals("logmel");
         }
     }
 
@@ -137,12 +144,18 @@ public final class Sections {
 
     /** {@code data.*}: which data set, where, and how it is sampled. */
     public record Data(String kind, String preset, String path, int framesPerClip, int trainItems, int testItems,
-                       boolean augment, double cropScale, String resize, List<String> classes, String audioPath) {
+                       boolean augment, double cropScale, String resize, List<String> classes, String audioPath,
+                       String frameSampling) {
         static Data of(Recipe r) {
             return new Data(r.getString("data.kind"), r.getString("data.preset"), r.getString("data.path"),
                     r.getInt("data.framesPerClip"), r.getInt("data.trainItems"), r.getInt("data.testItems"),
                     r.getBool("data.augment"), r.getDouble("data.cropScale"), r.getString("data.resize"),
-                    r.getList("data.classes"), r.getString("data.audioPath"));
+                    r.getList("data.classes"), r.getString("data.audioPath"), r.getString("data.frameSampling"));
+        }
+
+        /** True when training draws one labelled frame per clip per epoch (data.frameSampling randomLabelled). */
+        public boolean randomLabelled() {
+            return frameSampling.equals("randomLabelled");
         }
 
         /** True for the built-in synthetic benchmark. */

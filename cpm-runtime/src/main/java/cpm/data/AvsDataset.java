@@ -26,6 +26,14 @@ public interface AvsDataset {
         return get(index).audio();
     }
 
+    /**
+     * The clip of item {@code index}, 0-based (items of a clip share it): data.frameSampling randomLabelled draws
+     * one item per clip. By default every item is a clip of its own.
+     */
+    default int clipIndex(int index) {
+        return index;
+    }
+
     /** The audio tags of item {@code index}, or null when unknown. */
     default boolean[] tags(int index) {
         return get(index).tags();

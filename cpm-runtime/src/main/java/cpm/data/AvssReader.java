@@ -13,8 +13,10 @@ import java.util.stream.Stream;
 
 /**
  * AVSBench-Semantics (and the layout {@code ./cpm synth} writes), docs/datasets.md: metadata.csv (uid, split,
- * label), label2idx.json, {@code <label>/<uid>/frames/i.jpg|png}, {@code labels_rgb/i.png} (VOC palette) and
- * {@code audio.wav}. v1s training clips have only frame 0 labelled; everything else has all frames labelled.
+ * label), label2idx.json, {@code <label>/<uid>/frames/i.jpg|png}, label maps {@code labels_semantic/i.png} (class
+ * indices, read first, as CAVP does) or {@code labels_rgb/i.png} (VOC palette), see {@link LabelMaps}, and
+ * {@code audio.wav}. v1s and v1m clips have 5 frames (5 s), v2 clips 10 (10 s); v1s training clips have only
+ * frame 0 labelled; everything else has all frames labelled.
  */
 public final class AvssReader extends ClipDataset {
 
@@ -39,7 +41,7 @@ public final class AvssReader extends ClipDataset {
 
     @Override
     int[] decodeLabel(BufferedImage img, Path file) {
-        return Palette.decode(img, classCount, file);
+        return LabelMaps.decode(img, classCount, file);
     }
 
     /**
@@ -131,10 +133,11 @@ public final class AvssReader extends ClipDataset {
                         + ")", "frame " + i + " of " + n + " of clip " + uid));
             }
             frameFiles.add(fr);
-            Path lp = dir.resolve("labels_rgb").resolve(i + ".png");
+            Path lp = LabelMaps.of(dir, i);
             boolean labelled = !onlyFirst || i == 0;
-            if (labelled) {
-                ok &= problems.requireFile(lp, "the label map of frame " + i + " of clip " + uid);
+            if (labelled && !Files.isRegularFile(lp)) {
+                ok = problems.fail(new DataException(Kind.MISSING, lp, "no such file (nor " + LabelMaps.SEMANTIC
+                        + "/" + i + ".png)", "the label map of frame " + i + " of clip " + uid));
             }
             labels.add(labelled ? lp : null);
         }

@@ -14,7 +14,9 @@ import java.util.concurrent.BlockingQueue;
 /**
  * Batches of a data set. Training: an endless stream over epochs, each epoch a seeded permutation of the
  * items, with random resized crop and horizontal flip (which swaps stereo channels) seeded per (seed, epoch,
- * position), and an off-screen sound per item for ACP. Evaluation: items in order, no augmentation, null after
+ * position), and an off-screen sound per item for ACP. With data.frameSampling randomLabelled an epoch is a seeded
+ * permutation of the clips instead, each position taking one of its clip's labelled frames, drawn with its own
+ * seed per (seed, epoch, position) (CAVP's one random labelled frame per clip per step). Evaluation: items in order, no augmentation, null after
  * the last. A daemon thread prepares the next batches as plain Java arrays (no NDArrays there: libtorch grad
  * mode is thread-local) in a bounded queue; {@link #next} turns one into NDArrays on the caller's manager.
  * {@link #position()} / {@link #seek(long)} give an exact resume of the data order.
@@ -49,6 +51,10 @@ public final class BatchLoader implements AutoCloseable {
     private final int numClasses;
     private final int samples;
     private final int channels;
+    /** The items of each clip when training draws one labelled frame per clip (randomLabelled), else null. */
+    private final int[][] clipItems;
+    /** Positions per training epoch: the items, or the clips with randomLabelled. */
+    private final int epochLength;
 
     private long position;
     private Thread worker;
@@ -86,6 +92,18 @@ public final class BatchLoader implements AutoCloseable {
         if (data.size() == 0) {
             throw new DataException(data.name(), "no labelled frames", "a data set with at least one labelled frame");
         }
+        this.clipItems = train && r.data().randomLabelled() ? clipItems(data) : null;
+        this.epochLength = clipItems != null ? clipItems.length : data.size();
+    }
+
+    /** The items of each clip, clips in the order they first occur. */
+    private static int[][] clipItems(AvsDataset data) {
+        java.util.Map<Integer, List<Integer>> byClip = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < data.size(); i++) {
+            byClip.computeIfAbsent(data.clipIndex(i), c -> new ArrayList<>()).add(i);
+        }
+        return byClip.values().stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray())
+                .toArray(int[][]::new);
     }
 
     public int batchSize() {
@@ -145,9 +163,12 @@ public final class BatchLoader implements AutoCloseable {
         return n;
     }
 
-    /** The data-set item at a stream position (training: the epoch's permutation). */
+    /**
+     * The data-set item at a stream position (training: the epoch's permutation of items, or of clips with a
+     * labelled frame drawn per position).
+     */
     private int itemAt(long pos, int[][] permCache, long[] permEpoch) {
-        int n = data.size();
+        int n = epochLength;
         if (!train) {
             return (int) pos;
         }
@@ -156,7 +177,12 @@ public final class BatchLoader implements AutoCloseable {
             permCache[0] = SynthScene.permutation(new SplittableRandom(mix(seed, epoch, -1)), n);
             permEpoch[0] = epoch;
         }
-        return permCache[0][(int) (pos % n)];
+        int unit = permCache[0][(int) (pos % n)];
+        if (clipItems == null) {
+            return unit;
+        }
+        int[] items = clipItems[unit]; // -2 - k: a stream of its own, apart from the permutation's and augmentation's
+        return items[new SplittableRandom(mix(seed, epoch, -2 - pos % n)).nextInt(items.length)];
     }
 
     /**
@@ -264,8 +290,8 @@ public final class BatchLoader implements AutoCloseable {
             int item = itemAt(p, perm, permEpoch);
             current[0] = item;
             Sample s = data.get(item);
-            long epoch = train ? p / data.size() : 0;
-            SplittableRandom rng = new SplittableRandom(mix(seed, epoch, p % data.size()));
+            long epoch = train ? p / epochLength : 0;
+            SplittableRandom rng = new SplittableRandom(mix(seed, epoch, p % epochLength));
             float[] rgb = s.rgb();
             int[] lab = s.label();
             float[] audio = s.audio();

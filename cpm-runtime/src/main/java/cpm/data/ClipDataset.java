@@ -144,12 +144,17 @@ abstract class ClipDataset implements AvsDataset {
     private boolean[] tagsOf(int[] label) {
         boolean[] t = new boolean[classes.size()];
         for (int v : label) {
-            if (v != BatchLoader.IGNORE) { // unlabelled pixels (VPO's 255, padding) are no class
+            if (v < t.length) { // unlabelled pixels (255 in VPO masks and labels_semantic maps, padding) are no class
                 t[v] = true;
             }
         }
         t[0] = false;
         return t;
+    }
+
+    @Override
+    public int clipIndex(int index) {
+        return itemClip[index];
     }
 
     /** The clip id and frame of an item. */

@@ -8,7 +8,8 @@ import java.util.Locale;
 
 /**
  * The rules for a clip's files, applied by a reader when training reads an item and by {@link DataCheck} to
- * every item: frame and label map decode, are the same size, the label map's colours are classes; the WAV
+ * every item: frame and label map decode, are the same size, the label map's colours or indices are classes
+ * ({@link LabelMaps}; a labels_semantic map that has a labels_rgb twin agrees with it, check only); the WAV
  * decodes, has the channels the recipe asks for and covers the clip's frames. Only what training reads is
  * checked (a v1s training clip's unlabelled frames must exist but are not decoded).
  */
@@ -50,6 +51,39 @@ final class ClipFiles {
         }
         int[] label = label(lab, lp, decoder, problems);
         return label == null ? null : new Frame(img, label);
+    }
+
+    /**
+     * A frame read from labels_semantic whose clip also has labels_rgb: both must give the same classes (pixels
+     * the index map ignores excepted). Only data check applies it: training reads the labels_semantic map alone.
+     */
+    static void sameAsRgb(Frame frame, Path semantic, LabelDecoder decoder, Problems problems) {
+        Path rgb = LabelMaps.rgbTwin(semantic);
+        if (frame == null || !java.nio.file.Files.isRegularFile(rgb)) {
+            return;
+        }
+        BufferedImage lab = image(rgb, problems);
+        int w = frame.image().getWidth(), h = frame.image().getHeight();
+        if (lab != null && (lab.getWidth() != w || lab.getHeight() != h)) {
+            problems.report(new DataException(Kind.LABEL_SIZE, rgb, "a label map of " + lab.getWidth() + "x"
+                    + lab.getHeight(), w + "x" + h + " like " + semantic.getParent().getFileName() + "/"
+                    + semantic.getFileName()));
+            return;
+        }
+        int[] other = lab == null ? null : label(lab, rgb, decoder, problems);
+        if (other == null) {
+            return;
+        }
+        int[] mine = frame.label();
+        for (int i = 0; i < mine.length; i++) {
+            if (mine[i] != other[i] && mine[i] != BatchLoader.IGNORE) {
+                problems.report(new DataException(Kind.LABEL_MISMATCH, semantic, String.format(Locale.ROOT,
+                        "class %d at pixel (x=%d, y=%d) where %s/%s has class %d", mine[i], i % w, i / w,
+                        LabelMaps.RGB, rgb.getFileName(), other[i]), "the classes of " + LabelMaps.RGB + "/"
+                        + rgb.getFileName() + " (the clip has both kinds of label map)"));
+                return;
+            }
+        }
     }
 
     /** The class indices of a label image; null when a problem was reported. */

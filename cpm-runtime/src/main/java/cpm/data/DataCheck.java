@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 /**
  * Checks a data set on disk without training ({@code ./cpm data check}): applies the readers' own rules
  * ({@link TextFiles}, {@link Metadata}, {@link ClassMap}, {@link ClipRows}, {@link ClipFiles}, {@link Palette},
- * {@link WavIO}) to every split and every item, collecting every problem instead of stopping at the first, and
+ * {@link LabelMaps}, {@link WavIO}) to every split and every item, collecting every problem instead of stopping at the first, and
  * summarises what it read.
  */
 public final class DataCheck {
@@ -117,7 +117,10 @@ public final class DataCheck {
         return report;
     }
 
-    /** The palette decoder for the class map (recipe classes, else label2idx.json); null when it is invalid. */
+    /**
+     * The label-map decoder (labels_semantic indices or labels_rgb palette colours) for the class map (recipe
+     * classes, else label2idx.json); null when it is invalid.
+     */
     private static ClipFiles.LabelDecoder classes(Path root, Settings settings, DataSummary summary,
                                                   Problems problems) {
         List<String> names = settings.classes().isEmpty()
@@ -127,20 +130,24 @@ public final class DataCheck {
             return null;
         }
         int k = names.size();
-        return (img, file) -> Palette.decode(img, k, file);
+        return (img, file) -> LabelMaps.decode(img, k, file);
     }
 
     /** Applies the item rules to each labelled frame (label decoding only with a valid class map) and the WAV. */
     private static void checkClip(ClipDataset.Clip c, ClipFiles.LabelDecoder decoder, Settings settings,
                                   DataSummary summary, Problems problems) {
         // without a valid class map a label map is still checked for palette colours
-        ClipFiles.LabelDecoder d = decoder != null ? decoder : (img, file) -> Palette.decode(img, 256, file);
+        ClipFiles.LabelDecoder d = decoder != null ? decoder : (img, file) -> LabelMaps.decode(img, 256, file);
         for (int f = 0; f < c.frames().size(); f++) {
             Path fp = c.frames().get(f), lp = c.labels().get(f);
             if (lp == null || fp == null || !Files.isRegularFile(fp) || !Files.isRegularFile(lp)) {
                 continue; // unlabelled (training never reads it) or missing (reported by the scan)
             }
-            ClipFiles.frame(c, f, d, problems, img -> summary.image(img.getWidth(), img.getHeight()));
+            ClipFiles.Frame frame = ClipFiles.frame(c, f, d, problems,
+                    img -> summary.image(img.getWidth(), img.getHeight()));
+            if (LabelMaps.semantic(lp)) {
+                ClipFiles.sameAsRgb(frame, lp, d, problems);
+            }
         }
         if (Files.isRegularFile(c.wav())) {
             WavIO.Wav w = ClipFiles.audio(c, settings.secondsPerFrame(), settings.channels(), problems);

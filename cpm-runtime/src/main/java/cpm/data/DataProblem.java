@@ -16,6 +16,7 @@ public record DataProblem(String file, String problem, Kind kind) {
         LABEL_SIZE("label map size"),
         PALETTE("colour outside the palette"),
         CLASS_INDEX("class beyond the class map"),
+        LABEL_MISMATCH("labels_semantic and labels_rgb disagree"),
         WAV("unreadable or unsupported WAV"),
         AUDIO_LENGTH("audio shorter than the frames"),
         AUDIO_CHANNELS("audio channels"),

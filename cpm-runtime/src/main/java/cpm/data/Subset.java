@@ -60,6 +60,11 @@ public final class Subset implements AvsDataset {
     }
 
     @Override
+    public int clipIndex(int index) {
+        return data.clipIndex(items[index]);
+    }
+
+    @Override
     public boolean[] tags(int index) {
         return data.tags(items[index]);
     }

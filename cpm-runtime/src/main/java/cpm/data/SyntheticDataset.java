@@ -143,6 +143,12 @@ public final class SyntheticDataset implements AvsDataset {
     }
 
     @Override
+    public int clipIndex(int index) {
+        check(index);
+        return index / framesPerClip;
+    }
+
+    @Override
     public boolean[] tags(int index) {
         check(index);
         boolean[] sem = scene(index / framesPerClip).semanticTags(index % framesPerClip);

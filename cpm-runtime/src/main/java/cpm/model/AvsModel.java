@@ -141,7 +141,10 @@ public final class AvsModel {
                 AudioBackbone.tokenStride(kind, tf[0], tf[1]), r.decoder().hiddenDim(), r.queries().dim());
     }
 
-    /** (T, F) the audio backbone sees: audio.frames / audio.bins, or the STFT's (centred) frame and bin counts. */
+    /**
+     * (T, F) the audio backbone sees: audio.frames / audio.bins, or the STFT's (centred) frame count and its bin
+     * count (the mel bands with the log-mel front-end).
+     */
     static long[] spectrogramSize(Recipe r) {
         long t = r.audio().frames();
         if (t == 0) {
@@ -149,7 +152,7 @@ public final class AvsModel {
         }
         long f = r.audio().bins();
         if (f == 0) {
-            f = r.audio().nFft() / 2 + 1;
+            f = r.audio().logMel() ? r.audio().melBands() : r.audio().nFft() / 2 + 1;
         }
         return new long[] {t, f};
     }
