@@ -134,12 +134,7 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     static Device device(Recipe r) {
-        String d = r.run().device();
-        int gpus = Engine.getInstance().getGpuCount();
-        if (d.equals("gpu") && gpus == 0) {
-            throw new IllegalArgumentException("run.device: found gpu, expected cpu or auto (no GPU is visible)");
-        }
-        return (d.equals("gpu") || (d.equals("auto") && gpus > 0)) ? Device.gpu() : Device.cpu();
+        return Devices.choose(r.run(), Engine.getInstance().getGpuCount());
     }
 
     public Recipe recipe() {
