@@ -345,7 +345,7 @@ public final class TrainingSession implements AutoCloseable {
         AudioFeatures aud = model.encodeAudio(spec, true);
         DecoderOutput out = model.decodeQueries(img, aud, true);
         Shape ms = out.last().maskLogits().getShape();
-        Targets targets = Targets.fromLabels(batch.labels(), numClasses, ms.get(2), ms.get(3));
+        Targets targets = Targets.fromLabels(batch.labels(), batch.hostLabels(), numClasses, ms.get(2), ms.get(3));
         return new Forward(spec, mag, img, aud, out, targets);
     }
 
