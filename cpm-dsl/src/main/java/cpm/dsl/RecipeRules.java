@@ -175,16 +175,11 @@ final class RecipeRules {
         }
     }
 
-    /** run.device names a device kind, and a GPU by its index (Device.gpu(N)); run.precision one the engine can run. */
+    /** run.device names a device kind, and a GPU by its index (Device.gpu(N)) */
     private static void device(Recipe r, List<RecipeException.Problem> p) {
         String d = r.getString("run.device");
         if (!d.matches("auto|cpu|gpu|gpu:(0|[1-9][0-9]{0,3})")) {
             add(p, "run.device", d, "auto, cpu, gpu or gpu:N (N the GPU index, e.g. gpu:1)");
-        }
-        // DJL 0.36.0's PyTorch JNI has no bfloat16 in its dtype table: a cast to it aborts the JVM (docs/devices.md)
-        if (r.getString("run.precision").equals("bf16")) {
-            add(p, "run.precision", "bf16", "fp32 (bf16 needs a cast to bfloat16 that DJL 0.36.0's PyTorch engine "
-                    + "lacks: it aborts the process; see docs/devices.md)");
         }
     }
 

@@ -25,6 +25,7 @@ import cpm.model.AvsModel;
 import cpm.model.DecoderOutput;
 import cpm.model.ImageFeatures;
 import cpm.model.LayerOutput;
+import cpm.nn.Precision;
 import cpm.nn.Weights;
 import cpm.prompting.Ccdm;
 import cpm.prompting.GmmDiagnostics;
@@ -246,7 +247,7 @@ public final class TrainingSession implements AutoCloseable {
         long t0 = System.nanoTime();
         double lr = schedule.at(step);
         StepResult result;
-        try (NDScope scope = new NDScope()) {
+        try (NDScope scope = new NDScope(); Precision.Scope precision = Precision.use(recipe.run().precision())) {
             scope.suppressNotUsedWarning();
             NDManager m = root.newSubManager();
             long position = loader.position();
@@ -362,7 +363,9 @@ public final class TrainingSession implements AutoCloseable {
 
     /** Evaluates on a split; {@code silence} zeroes the audio (the benchmark must need it). */
     public EvalResult evaluate(String split, int maxItems, boolean silence) {
-        return new Evaluator(this).run(split, maxItems, silence);
+        try (Precision.Scope precision = Precision.use(recipe.run().precision())) {
+            return new Evaluator(this).run(split, maxItems, silence);
+        }
     }
 
     /** Inference on a batch: merged label maps and foreground probabilities at the label resolution. */

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Devices from the user's side (issue 16), on a machine without a GPU: run.device's forms and what a GPU request
- * says when no GPU is visible, run.precision bf16 refused with its reason, and the launcher's --gpu/CPM_LIBTORCH
+ * says when no GPU is visible, a bf16 training step through the CLI, and the launcher's --gpu/CPM_LIBTORCH
  * checks of a libtorch folder (they run before Java starts, so fake folders exercise them).
  */
 class DevicesCliTest {
@@ -38,11 +38,19 @@ class DevicesCliTest {
         assertTrue(gpu.err().contains("run.device: found gpu:1, expected cpu or auto (no GPU is visible")
                 && gpu.err().contains("./cpm --gpu"), gpu.err());
 
-        CliFixtures.Result bf16 = CliFixtures.cpm("train", "tiny", "--set", "run.precision=bf16", "--steps", "1",
-                "--out", tmp.resolve("bf16").toString());
-        assertEquals(2, bf16.code(), bf16.err());
-        assertTrue(bf16.err().contains("run.precision") && bf16.err().contains("bf16")
-                && bf16.err().contains("expected fp32"), bf16.err());
+    }
+
+    @Test
+    void bf16TrainingRunsThroughTheCli() throws IOException {
+        Path recipe = CliFixtures.writeRecipe(tmp.resolve("bf16.json"),
+                CliFixtures.quick(2).with(Map.of("run.precision", "bf16")));
+        Path out = tmp.resolve("bf16");
+        CliFixtures.Result r = CliFixtures.cpm("train", recipe.toString(), "--out", out.toString(), "--no-progress",
+                "--no-silenced");
+        assertEquals(0, r.code(), r.err());
+        String history = Files.readString(out.resolve("history.csv"));
+        assertTrue(history.lines().count() >= 2, history);
+        assertTrue(Files.readString(out.resolve("recipe.json")).contains("bf16"), "the run records its precision");
     }
 
     /** Runs the launcher with {@code args}; returns exit code and stderr. */
