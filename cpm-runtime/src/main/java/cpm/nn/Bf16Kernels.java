@@ -33,7 +33,8 @@ final class Bf16Kernels {
     private static final int BF16 = 15;
     private static final int FP32 = 6;
 
-    private static final Map<String, PtSymbolBlock> MODULES = new ConcurrentHashMap<>();
+    /** The loaded kernels, for the life of the process: DJL's finalizer frees a Model nobody holds (block too). */
+    private static final Map<String, Model> MODULES = new ConcurrentHashMap<>();
 
     private Bf16Kernels() {
     }
@@ -50,7 +51,8 @@ final class Bf16Kernels {
     }
 
     private static NDArray run(String name, String expr, NDArray x, NDArray y) {
-        PtSymbolBlock block = MODULES.computeIfAbsent(name, n -> load(n, "torch.to(" + expr + ", " + FP32 + ")"));
+        PtSymbolBlock block = (PtSymbolBlock) MODULES.computeIfAbsent(name,
+                n -> load(n, "torch.to(" + expr + ", " + FP32 + ")")).getBlock();
         // training = true: DJL then runs the module with autograd on (it is off for inference calls)
         return block.forward(new ParameterStore(x.getManager(), false), new NDList(unnamed(x), unnamed(y)), true)
                 .singletonOrThrow();
@@ -61,7 +63,7 @@ final class Bf16Kernels {
         return a.getName() == null ? a : a.reshape(a.getShape());
     }
 
-    private static PtSymbolBlock load(String name, String body) {
+    private static Model load(String name, String body) {
         try {
             Path dir = Files.createTempDirectory("cpm-bf16-");
             Path file = dir.resolve(name + ".pt");
@@ -69,7 +71,7 @@ final class Bf16Kernels {
             try {
                 Model model = Model.newInstance(name, "PyTorch");
                 model.load(dir, name, Map.of("trainParam", "true")); // libtorch reads the file into memory
-                return (PtSymbolBlock) model.getBlock();
+                return model;
             } finally {
                 Files.deleteIfExists(file);
                 Files.deleteIfExists(dir);
