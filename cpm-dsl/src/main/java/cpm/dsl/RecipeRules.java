@@ -32,6 +32,7 @@ final class RecipeRules {
         data(r, p);
         schedule(r, p);
         eval(r, p);
+        device(r, p);
         return p;
     }
 
@@ -188,6 +189,14 @@ final class RecipeRules {
         int warm = r.getInt("optim.warmupSteps");
         if (warm >= steps) {
             add(p, "optim.warmupSteps", warm, "fewer than optim.steps (" + steps + ")");
+        }
+    }
+
+    /** run.device names a device kind, and a GPU by its index (Device.gpu(N)) */
+    private static void device(Recipe r, List<RecipeException.Problem> p) {
+        String d = r.getString("run.device");
+        if (!d.matches("auto|cpu|gpu|gpu:(0|[1-9][0-9]{0,3})")) {
+            add(p, "run.device", d, "auto, cpu, gpu or gpu:N (N the GPU index, e.g. gpu:1)");
         }
     }
 

@@ -166,7 +166,8 @@ public final class RecipeSchema {
 
         // run
         integer("run.seed", 42, 0, Integer.MAX_VALUE, "seed of every random choice");
-        choice("run.device", "auto", "compute device", "auto", "cpu", "gpu");
+        str("run.device", "auto", "compute device: auto (GPU 0 if one is visible, else CPU), cpu, gpu (GPU 0) or gpu:N");
+        choice("run.precision", "fp32", "compute precision: fp32, or bf16 (convolutions and matrix products in bfloat16; weights, norms, softmax, losses, GMM and optimiser in float32)", "fp32", "bf16");
         integer("run.threads", 0, 0, 1024, "CPU threads (0: all cores)");
         integer("run.checkpointInterval", 500, 0, 100_000_000, "steps between checkpoints (0: only at the end)");
         integer("run.logInterval", 10, 1, 100_000_000, "steps between history rows");

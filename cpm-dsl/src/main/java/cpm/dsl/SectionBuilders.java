@@ -350,10 +350,14 @@ public final class SectionBuilders {
         }
 
         public Run seed(int v) { return put("seed", v); }
-        /** auto, cpu or gpu. */
+        /** auto, cpu, gpu or gpu:N. */
         public Run device(String v) { return put("device", v); }
         public Run cpu() { return device("cpu"); }
         public Run gpu() { return device("gpu"); }
+        public Run gpu(int index) { return device("gpu:" + index); }
+        /** fp32 or bf16. */
+        public Run precision(String v) { return put("precision", v); }
+        public Run bf16() { return precision("bf16"); }
         public Run threads(int v) { return put("threads", v); }
         public Run checkpointInterval(int v) { return put("checkpointInterval", v); }
         public Run logInterval(int v) { return put("logInterval", v); }

@@ -199,11 +199,18 @@ public final class Sections {
         }
     }
 
-    /** {@code run.*}: seed, device and bookkeeping. */
-    public record Run(int seed, String device, int threads, int checkpointInterval, int logInterval, int pictures) {
+    /** {@code run.*}: seed, device, precision and bookkeeping. */
+    public record Run(int seed, String device, int threads, int checkpointInterval, int logInterval, int pictures,
+                      String precision) {
         static Run of(Recipe r) {
             return new Run(r.getInt("run.seed"), r.getString("run.device"), r.getInt("run.threads"),
-                    r.getInt("run.checkpointInterval"), r.getInt("run.logInterval"), r.getInt("run.pictures"));
+                    r.getInt("run.checkpointInterval"), r.getInt("run.logInterval"), r.getInt("run.pictures"),
+                    r.getString("run.precision"));
+        }
+
+        /** The GPU index run.device names (gpu = gpu:0), or -1 for cpu and auto (RecipeRules checked the form). */
+        public int gpuIndex() {
+            return device.equals("gpu") ? 0 : device.startsWith("gpu:") ? Integer.parseInt(device.substring(4)) : -1;
         }
     }
 }

@@ -103,9 +103,11 @@ public final class Benchmarks {
         }
         if (options.runs("train")) {
             for (int t : options.threads) {
+                StepTiming fp32 = null;
                 for (String name : List.of("tiny-baseline", "tiny")) {
-                    trainStep(Presets.get(name), t);
+                    fp32 = trainStep(Presets.get(name), t);
                 }
+                bf16Step(fp32, t);
             }
         }
         if (options.runs("eval")) {
@@ -279,6 +281,18 @@ public final class Benchmarks {
         }
         addReferenceRows(base.name(), threads, refRows, oursWall, oursCpu);
         return st;
+    }
+
+    /**
+     * tiny with run.precision bf16 (its own rows, recipe=tiny-bf16) and its median step over tiny's in float32
+     * (issue 16's target: at most 0.7).
+     */
+    private void bf16Step(StepTiming fp32, int threads) {
+        Recipe bf16 = Presets.get("tiny").derive("tiny-bf16", b -> b.run(x -> x.precision("bf16")));
+        StepTiming st = trainStep(bf16, threads);
+        add("train_step_bf16_ratio", "ratio", st.medianMs() / fp32.medianMs(), String.format(Locale.ROOT,
+                "recipe=tiny threads=%d median step with run.precision bf16 / fp32 (%.1f / %.1f ms; target <= 0.7);"
+                        + " load=%s", threads, st.medianMs(), fp32.medianMs(), Machine.load()));
     }
 
     /** One run of the same step in PyTorch from Python (bench/reference/train_step_ref.py); empty if it fails. */

@@ -18,8 +18,13 @@ public final class Batch implements AutoCloseable {
     private final NDArray tags;
     private final List<String> ids;
     private final int[] frames;
+    private final long[] hostLabels;
+    private final float[] hostTags;
 
-    Batch(NDArray images, NDArray labels, NDArray waves, NDArray noise, NDArray tags, List<String> ids, int[] frames) {
+    Batch(NDArray images, NDArray labels, NDArray waves, NDArray noise, NDArray tags, List<String> ids, int[] frames,
+          long[] hostLabels, float[] hostTags) {
+        this.hostLabels = hostLabels;
+        this.hostTags = hostTags;
         this.images = images;
         this.labels = labels;
         this.waves = waves;
@@ -48,6 +53,19 @@ public final class Batch implements AutoCloseable {
 
     public NDArray tags() {
         return tags;
+    }
+
+    /**
+     * The labels as the loader built them on the host, (B*H*W) row-major: the step reads them here instead of
+     * copying {@link #labels()} back from the device. Shared, not copied: do not modify.
+     */
+    public long[] hostLabels() {
+        return hostLabels;
+    }
+
+    /** The tags as built on the host, (B*numClasses) row-major; shared like {@link #hostLabels()}. */
+    public float[] hostTags() {
+        return hostTags;
     }
 
     /** Clip id of each item. */

@@ -143,7 +143,7 @@ public final class BatchLoader implements AutoCloseable {
         NDArray waves = manager.create(h.waves(), new Shape(b, channels, samples));
         NDArray nz = h.noise() == null ? null : manager.create(h.noise(), new Shape(b, channels, samples));
         NDArray tags = manager.create(h.tags(), new Shape(b, numClasses));
-        return new Batch(images, labels, waves, nz, tags, h.ids(), h.frames());
+        return new Batch(images, labels, waves, nz, tags, h.ids(), h.frames(), h.labels(), h.tags());
     }
 
     /**

@@ -219,7 +219,7 @@ public final class AvsModel {
         Shape ds = aud.decoded().getShape();
         long b = ds.get(0);
         long k = maskEmbed.getShape().get(1);
-        NDArray m = maskEmbed.matMul(aud.decoded().reshape(b, ds.get(1), ds.get(2) * ds.get(3)))
+        NDArray m = cpm.nn.Precision.matMul(maskEmbed, aud.decoded().reshape(b, ds.get(1), ds.get(2) * ds.get(3)))
                 .reshape(b, k, ds.get(2), ds.get(3));
         return Resize.bilinear(m, t, f);
     }

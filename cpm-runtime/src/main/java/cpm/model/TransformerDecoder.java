@@ -118,7 +118,7 @@ public final class TransformerDecoder {
         long b = fs.get(0);
         long h = fs.get(2);
         long w = fs.get(3);
-        NDArray logits = me.matMul(img.maskFeatures().reshape(b, fs.get(1), h * w))
+        NDArray logits = cpm.nn.Precision.matMul(me, img.maskFeatures().reshape(b, fs.get(1), h * w))
                 .reshape(b, me.getShape().get(1), h, w);
         return new LayerOutput(out, me, logits, classifier.logits(out, me));
     }

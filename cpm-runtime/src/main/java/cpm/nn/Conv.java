@@ -20,6 +20,10 @@ public final class Conv {
     }
 
     public NDArray forward(NDArray x) {
+        if (Precision.low()) { // bf16 compute, float32 result; the bias is added in float32
+            NDArray y = Bf16Kernels.conv2d(x, weight, stride.get(0), padding.get(0));
+            return bias == null ? y : y.add(bias.reshape(1, -1, 1, 1));
+        }
         return Conv2d.conv2d(x, weight, bias, stride, padding, new Shape(1, 1), 1).singletonOrThrow();
     }
 }

@@ -19,7 +19,7 @@ public final class Linear {
     }
 
     public NDArray forward(NDArray x) {
-        NDArray y = x.matMul(weight);
+        NDArray y = Precision.matMul(x, weight); // the bias is added in float32
         return bias == null ? y : y.add(bias);
     }
 

@@ -41,7 +41,7 @@ public final class MultiHeadAttention {
         NDArray qh = q.forward(query).reshape(b, lq, heads, hd).transpose(0, 2, 1, 3);
         NDArray kh = k.forward(key).reshape(b, lk, heads, hd).transpose(0, 2, 3, 1);
         NDArray vh = v.forward(value).reshape(b, lk, heads, hd).transpose(0, 2, 1, 3);
-        NDArray scores = qh.matMul(kh).div(Scalars.of((float) Math.sqrt(hd)));
+        NDArray scores = Precision.matMul(qh, kh).div(Scalars.of((float) Math.sqrt(hd)));
         if (mask != null) {
             NDArray m = mask.getShape().dimension() == 3 ? mask.expandDims(1) : mask;
             NDArray allMasked = m.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
@@ -50,7 +50,7 @@ public final class MultiHeadAttention {
             scores = scores.add(effective.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(Scalars.of(-1e9f)));
         }
         NDArray attn = scores.softmax(-1);
-        NDArray ctx = attn.matMul(vh).transpose(0, 2, 1, 3).reshape(new Shape(b, lq, dim));
+        NDArray ctx = Precision.matMul(attn, vh).transpose(0, 2, 1, 3).reshape(new Shape(b, lq, dim));
         return out.forward(ctx);
     }
 }

@@ -104,11 +104,11 @@ public final class Ccdm {
             NDArray detached = feature.stopGradient();
             detached.attach(scratch);
             NDArray normed = classifier.embed(detached).stopGradient();
-            x = normed.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            x = cpm.nn.HostCopies.floats("ccdm.embeddings", normed);
             if (correctOnly && classLogits != null) {
                 NDArray am = classLogits.stopGradient().argMax(2);
                 am.attach(scratch);
-                predicted = am.toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+                predicted = cpm.nn.HostCopies.ints("ccdm.predicted", am);
             }
         }
         int unmatchedCount = 0;

@@ -271,7 +271,7 @@ public final class GaussianMixture {
         try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope();
              ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
             scope.suppressNotUsedWarning();
-            ll = logLikelihood(m.create(flat, new ai.djl.ndarray.types.Shape(n, d))).toFloatArray();
+            ll = cpm.nn.HostCopies.floats("gmm.posterior", logLikelihood(m.create(flat, new ai.djl.ndarray.types.Shape(n, d))));
         }
         int c = classes();
         double[][] p = new double[n][c];

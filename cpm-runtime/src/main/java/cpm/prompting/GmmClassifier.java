@@ -175,7 +175,7 @@ public final class GmmClassifier implements Classifier {
             scope.suppressNotUsedWarning();
             NDArray l = headLogits(m.create(flat, new Shape(z.length, d)));
             int c = (int) l.getShape().get(1);
-            float[] v = l.toFloatArray();
+            float[] v = cpm.nn.HostCopies.floats("gmm.headLogits", l);
             float[][] out = new float[z.length][c];
             for (int i = 0; i < z.length; i++) {
                 System.arraycopy(v, i * c, out[i], 0, c);

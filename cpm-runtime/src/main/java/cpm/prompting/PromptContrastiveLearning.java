@@ -102,8 +102,8 @@ public final class PromptContrastiveLearning {
             throw new IllegalArgumentException("PCL: prompt classes/valid mask do not match (" + b + ", " + k + ")");
         }
         NDArray[] pooled = anchorFeatures(audioMaskLogits, audioFeatureMap);
-        float[] counts = pooled[1].toFloatArray();
-        float[] valid = promptValid.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] counts = cpm.nn.HostCopies.floats("pcl.counts", pooled[1]);
+        float[] valid = cpm.nn.HostCopies.floats("pcl.valid", promptValid);
         List<Integer> anchorIdx = new ArrayList<>();
         List<Integer> anchorCls = new ArrayList<>();
         List<Integer> anchorImg = new ArrayList<>();
@@ -121,7 +121,7 @@ public final class PromptContrastiveLearning {
         if (anchorIdx.isEmpty()) {
             return zero(audioFeatureMap, pixelFeatures);
         }
-        int[][] sampled = samplePixels(labels.toType(DataType.INT64, false).toLongArray(), b,
+        int[][] sampled = samplePixels(cpm.nn.HostCopies.longs("pcl.labels", labels), b,
                 (int) (ps.get(2) * ps.get(3)), step);
         if (sampled[0].length == 0) {
             return zero(audioFeatureMap, pixelFeatures);

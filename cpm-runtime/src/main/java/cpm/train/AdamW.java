@@ -140,7 +140,7 @@ public final class AdamW {
             NDArray all = NDArrays.stack(new NDList(norms));
             all.attach(pending);
             double sq = 0;
-            for (float x : all.toFloatArray()) {
+            for (float x : cpm.nn.HostCopies.floats("adamw.gradNorm", all)) {
                 sq += (double) x * x;
             }
             return Math.sqrt(sq);

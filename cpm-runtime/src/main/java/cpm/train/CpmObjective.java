@@ -56,11 +56,24 @@ public final class CpmObjective {
 
     /** The numbers of a step whose total is {@code total}. */
     public Values values(Terms t, NDArray total) {
-        double agn = t.agn.getFloat();
-        double vcp = value(t.vcp);
-        double acp = value(t.acp);
-        double pcl = value(t.pcl);
-        double tot = total.getFloat();
+        // one host copy for all terms (each a device-to-host sync on a GPU); the same floats as one read each
+        NDArray[] parts = {total, t.agn, t.vcp, t.acp, t.pcl};
+        ai.djl.ndarray.NDList present = new ai.djl.ndarray.NDList();
+        for (NDArray a : parts) {
+            if (a != null) {
+                present.add(a.stopGradient().reshape(1));
+            }
+        }
+        float[] v = cpm.nn.HostCopies.floats("objective.values", ai.djl.ndarray.NDArrays.concat(present));
+        double[] read = new double[parts.length];
+        for (int i = 0, j = 0; i < parts.length; i++) {
+            read[i] = parts[i] == null ? Double.NaN : v[j++];
+        }
+        double tot = read[0];
+        double agn = read[1];
+        double vcp = read[2];
+        double acp = read[3];
+        double pcl = read[4];
         return new Values(tot, agn, vcp, acp, pcl, share(wVcp, vcp, tot), share(wAcp, acp, tot),
                 share(wPcl, pcl, tot));
     }
@@ -83,10 +96,6 @@ public final class CpmObjective {
             throw new NonFiniteLossException(step, bad, items, java.util.Map.of("loss_agn", v.agn(), "loss_vcp",
                     v.vcp(), "loss_acp", v.acp(), "loss_pcl", v.pcl()));
         }
-    }
-
-    private static double value(NDArray a) {
-        return a == null ? Double.NaN : a.getFloat();
     }
 
     private double share(float w, double v, double total) {

@@ -1,5 +1,6 @@
 package cpm.train;
 
+import cpm.nn.HostCopies;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -47,7 +48,7 @@ final class CpmTasks {
 
     /** Adds l_VCP, l_ACP and l_PCL (those switched on) of the batch to {@code terms}. */
     void losses(TrainingSession.Forward f, Batch batch, CpmObjective.Terms terms, NDManager m, long step) {
-        int[][] sounding = soundingClasses(batch.tags());
+        int[][] sounding = soundingClasses(batch.hostTags(), batch.size(), (int) batch.tags().getShape().get(1));
         int per = cpm.promptsPerClass();
         int[][] promptClasses = PromptSampler.promptClasses(sounding, per);
         int kmax = promptClasses.length == 0 ? 0 : promptClasses[0].length;
@@ -100,9 +101,12 @@ final class CpmTasks {
 
     /** The sounding classes K = {k : t_i(k) = 1} of each image (background excluded). */
     static int[][] soundingClasses(NDArray tags) {
-        float[] t = tags.toFloatArray();
-        int b = (int) tags.getShape().get(0);
-        int c = (int) tags.getShape().get(1);
+        return soundingClasses(HostCopies.floats("tasks.tags", tags), (int) tags.getShape().get(0),
+                (int) tags.getShape().get(1));
+    }
+
+    /** As {@link #soundingClasses(NDArray)} from the tags' host copy, (b*c) row-major. */
+    static int[][] soundingClasses(float[] t, int b, int c) {
         int[][] out = new int[b][];
         for (int i = 0; i < b; i++) {
             List<Integer> ks = new ArrayList<>();

@@ -3,6 +3,9 @@ package cpm.train;
 import cpm.nn.Scalars;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import cpm.nn.HostCopies;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -164,9 +167,14 @@ public final class HungarianMatcher {
                 NDArray numer = sig.matMul(y.transpose()).mul(Scalars.of(2));
                 NDArray denom = sig.sum(new int[]{1}).reshape(-1, 1).add(y.sum(new int[]{1}).reshape(1, -1));
                 NDArray costDice = numer.add(1).div(denom.add(1)).neg().add(1);
-                cls = toRows(costClass, batch * n, total);
-                bce = toRows(costMask, batch * n, total);
-                dice = toRows(costDice, batch * n, total);
+                // one host copy of the three cost matrices (each a sync on a GPU), the same floats
+                float[] all = HostCopies.floats("matcher.costs", NDArrays.stack(new NDList(
+                        costClass.toType(DataType.FLOAT32, false), costMask.toType(DataType.FLOAT32, false),
+                        costDice.toType(DataType.FLOAT32, false))));
+                int size = batch * n * total;
+                cls = toRows(all, 0, batch * n, total);
+                bce = toRows(all, size, batch * n, total);
+                dice = toRows(all, 2 * size, batch * n, total);
             }
         }
         int[][] qi = new int[batch][];
@@ -235,12 +243,11 @@ public final class HungarianMatcher {
         return Activation.softPlus(x);
     }
 
-    private static double[][] toRows(NDArray a, int rows, int cols) {
-        float[] f = a.toType(DataType.FLOAT32, false).toFloatArray();
+    private static double[][] toRows(float[] f, int offset, int rows, int cols) {
         double[][] out = new double[rows][cols];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                out[r][c] = f[r * cols + c];
+                out[r][c] = f[offset + r * cols + c];
             }
         }
         return out;

@@ -41,6 +41,11 @@ public final class Targets {
      * @param maskW  width of the target masks
      */
     public static Targets fromLabels(NDArray labels, int numClasses, long maskH, long maskW) {
+        return fromLabels(labels, null, numClasses, maskH, maskW);
+    }
+
+    /** As {@link #fromLabels(NDArray, int, long, long)}, with the labels' host copy when the caller has it. */
+    public static Targets fromLabels(NDArray labels, long[] host, int numClasses, long maskH, long maskW) {
         Shape s = labels.getShape();
         if (s.dimension() != 3) {
             throw new IllegalArgumentException("labels: expected shape (B,H,W), found " + s);
@@ -49,7 +54,7 @@ public final class Targets {
         long h = s.get(1);
         long w = s.get(2);
         // Presence per image: one pass over the labels copied once (DJL has no bincount); it also checks the range.
-        long[] flat = labels.toType(DataType.INT64, false).toLongArray();
+        long[] flat = host != null ? host : cpm.nn.HostCopies.longs("targets.labels", labels);
         int per = (int) (h * w);
         int[][] classes = new int[batch][];
         boolean padded = false;

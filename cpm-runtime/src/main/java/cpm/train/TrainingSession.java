@@ -25,6 +25,7 @@ import cpm.model.AvsModel;
 import cpm.model.DecoderOutput;
 import cpm.model.ImageFeatures;
 import cpm.model.LayerOutput;
+import cpm.nn.Precision;
 import cpm.nn.Weights;
 import cpm.prompting.Ccdm;
 import cpm.prompting.GmmDiagnostics;
@@ -134,12 +135,7 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     static Device device(Recipe r) {
-        String d = r.run().device();
-        int gpus = Engine.getInstance().getGpuCount();
-        if (d.equals("gpu") && gpus == 0) {
-            throw new IllegalArgumentException("run.device: found gpu, expected cpu or auto (no GPU is visible)");
-        }
-        return (d.equals("gpu") || (d.equals("auto") && gpus > 0)) ? Device.gpu() : Device.cpu();
+        return Devices.choose(r.run(), Engine.getInstance().getGpuCount());
     }
 
     public Recipe recipe() {
@@ -251,7 +247,7 @@ public final class TrainingSession implements AutoCloseable {
         long t0 = System.nanoTime();
         double lr = schedule.at(step);
         StepResult result;
-        try (NDScope scope = new NDScope()) {
+        try (NDScope scope = new NDScope(); Precision.Scope precision = Precision.use(recipe.run().precision())) {
             scope.suppressNotUsedWarning();
             NDManager m = root.newSubManager();
             long position = loader.position();
@@ -350,7 +346,7 @@ public final class TrainingSession implements AutoCloseable {
         AudioFeatures aud = model.encodeAudio(spec, true);
         DecoderOutput out = model.decodeQueries(img, aud, true);
         Shape ms = out.last().maskLogits().getShape();
-        Targets targets = Targets.fromLabels(batch.labels(), numClasses, ms.get(2), ms.get(3));
+        Targets targets = Targets.fromLabels(batch.labels(), batch.hostLabels(), numClasses, ms.get(2), ms.get(3));
         return new Forward(spec, mag, img, aud, out, targets);
     }
 
@@ -367,7 +363,9 @@ public final class TrainingSession implements AutoCloseable {
 
     /** Evaluates on a split; {@code silence} zeroes the audio (the benchmark must need it). */
     public EvalResult evaluate(String split, int maxItems, boolean silence) {
-        return new Evaluator(this).run(split, maxItems, silence);
+        try (Precision.Scope precision = Precision.use(recipe.run().precision())) {
+            return new Evaluator(this).run(split, maxItems, silence);
+        }
     }
 
     /** Inference on a batch: merged label maps and foreground probabilities at the label resolution. */
