@@ -255,18 +255,7 @@ class AvssSemanticCliTest {
 
     /** Check and training both exit 2; training's message is one of check's lines and names every fragment. */
     static void refusedAlike(Path d, String... fragments) {
-        CliFixtures.Result check = CliFixtures.cpm("data", "check", d.toString());
-        assertEquals(2, check.code(), check.out() + check.err());
-        CliFixtures.Result train = train(d, quick(d));
-        assertEquals(2, train.code(), train.err());
-        assertFalse(train.err().contains("\tat "), train.err());
-        String line = train.err().lines().filter(l -> l.startsWith("cpm: ") && l.contains(": found ")).findFirst()
-                .orElse("(none)").substring("cpm: ".length());
-        assertTrue(check.out().lines().anyMatch(line::equals), "check lists what train says:\n" + line + "\n"
-                + check.out());
-        for (String f : fragments) {
-            assertTrue(line.contains(f), "names \"" + f + "\": " + line);
-        }
+        CliFixtures.assertRefusedAlike(CliFixtures.cpm("data", "check", d.toString()), train(d, quick(d)), fragments);
     }
 
     /** One training step (and the evaluation that ends it) on {@code d} with {@code recipe}. */

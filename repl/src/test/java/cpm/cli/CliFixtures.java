@@ -40,6 +40,26 @@ final class CliFixtures {
         return Presets.get("tiny").with(m);
     }
 
+    /**
+     * Data check and training refuse a data set alike: both exit 2, training's first {@code cpm: FILE: found ...}
+     * line is one of check's lines word for word, it names every fragment and what was expected, and no stack
+     * trace is printed; returns that line.
+     */
+    static String assertRefusedAlike(Result check, Result train, String... fragments) {
+        org.junit.jupiter.api.Assertions.assertEquals(2, check.code(), check.out() + check.err());
+        org.junit.jupiter.api.Assertions.assertEquals(2, train.code(), train.err());
+        org.junit.jupiter.api.Assertions.assertFalse(train.err().contains("\tat "), train.err());
+        String line = train.err().lines().filter(l -> l.startsWith("cpm: ") && l.contains(": found ")).findFirst()
+                .orElse("(none)").substring("cpm: ".length());
+        org.junit.jupiter.api.Assertions.assertTrue(check.out().lines().anyMatch(line::equals),
+                "check lists what train says:\n" + line + "\n" + check.out());
+        for (String f : fragments) {
+            org.junit.jupiter.api.Assertions.assertTrue(line.contains(f), "names \"" + f + "\": " + line);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(line.contains("expected"), line);
+        return line;
+    }
+
     /** A copy of the folder tree {@code from} at {@code to} (links copied as the files they name). */
     static Path copyTree(Path from, Path to) throws IOException {
         try (java.util.stream.Stream<Path> s = Files.walk(from)) {
