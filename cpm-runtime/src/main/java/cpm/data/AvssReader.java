@@ -24,12 +24,11 @@ public final class AvssReader extends ClipDataset {
 
     /** Opens a split (train, val or test); the first problem in the layout is a {@link DataException}. */
     public AvssReader(Path root, String split, Recipe r) {
-        this(root, split, r, classesOf(root, r), null, "avss");
+        this(root, split, r, classesOf(root, r));
     }
 
-    AvssReader(Path root, String split, Recipe r, List<String> classes, String subset, String kind) {
-        super(kind + "-" + split, classes, false, scan(root, split, subset, !kind.startsWith("vpo"),
-                r.data().framesPerClip(), Problems.throwing()), r);
+    private AvssReader(Path root, String split, Recipe r, List<String> classes) {
+        super("avss-" + split, classes, false, scan(root, split, r.data().framesPerClip(), Problems.throwing()), r);
         this.classCount = classes.size();
     }
 
@@ -64,31 +63,22 @@ public final class AvssReader extends ClipDataset {
     }
 
     /**
-     * The clips of a split (all splits when {@code split} is null), keeping rows whose subset (column
-     * "subset", else "label") equals {@code subset} when that is given. The rows' rules ({@link ClipRows}) are
+     * The clips of a split (all splits when {@code split} is null). The rows' rules ({@link ClipRows}) are
      * applied to every row of the file, the files' rules to the split's rows: every missing file, row outside
      * the root or frame-count mismatch goes to {@code problems}; clips with problems are left out.
      */
-    static List<Clip> scan(Path root, String split, String subset, boolean requireLabel, int defaultFrames,
-                           Problems problems) {
+    static List<Clip> scan(Path root, String split, int defaultFrames, Problems problems) {
         Path csv = root.resolve("metadata.csv");
         int before = problems.reported();
-        List<Metadata.Row> rows = Metadata.readCsv(csv,
-                requireLabel ? List.of("uid", "split", "label") : List.of("uid", "split"), problems);
+        List<Metadata.Row> rows = Metadata.readCsv(csv, List.of("uid", "split", "label"), problems);
         ClipRows rules = new ClipRows(csv, problems);
         boolean readable = problems.reported() == before;
         List<Clip> clips = new ArrayList<>();
         for (Metadata.Row row : rows) {
             String label = row.get("label");
-            if (subset != null && (row.has("subset") || row.has("label"))) {
-                String s = row.has("subset") ? row.get("subset") : label;
-                if (!s.equalsIgnoreCase(subset)) {
-                    continue;
-                }
-            }
             String uid = row.get("uid");
             if (!(rules.split(row) & rules.present(row, "uid", "the clip's id (its folder's name)")
-                    & (!requireLabel || rules.present(row, "label", "v1s, v1m, v2 or the folder holding the clip")))) {
+                    & rules.present(row, "label", "v1s, v1m, v2 or the folder holding the clip"))) {
                 continue;
             }
             Path dir;

@@ -93,7 +93,7 @@ public final class DataCheck {
         switch (kind) {
             case "avss", "synthetic" -> {
                 decoder = classes(root, settings, summary, problems);
-                clips = AvssReader.scan(root, null, null, true, settings.framesPerClip(), problems);
+                clips = AvssReader.scan(root, null, settings.framesPerClip(), problems);
             }
             case "s4", "ms3" -> {
                 summary.classes(SyntheticCatalog.BINARY, true);
