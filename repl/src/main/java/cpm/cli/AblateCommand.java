@@ -59,6 +59,10 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bars")
     boolean noProgress;
 
+    @Option(names = "--rows", split = ",", paramLabel = "ROW", description = "only these rows, comma-separated "
+            + "(default: all; table 4: baseline, ccdm, vcp, acp, vcp-acp, cpm; table 5: point, dist, m1, m3, m5, m7)")
+    List<String> only;
+
     @Option(names = "--parallel", defaultValue = "1", paramLabel = "K", description = "trainings run side by side in "
             + "this process, each with run.threads libtorch threads (default: ${DEFAULT-VALUE}, one after another); "
             + "the results are the same")
@@ -96,10 +100,25 @@ final class AblateCommand implements Callable<Integer> {
             base = base.derive(base.name(), b -> b.run(r -> r.threads(threads)));
         }
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
-        List<Ablations.Row> rows = table == 4 ? Ablations.table4(base) : Ablations.table5(base);
+        List<Ablations.Row> rows = selected(table == 4 ? Ablations.table4(base) : Ablations.table5(base));
         try (RunLock lock = new RunFolder(dir).lock("--out", "ablate")) { // each row's run locks its own folder too
             return trainRows(base, dir, rows, stop);
         }
+    }
+
+    /** The rows named by --rows, in the table's order; all without it. */
+    private List<Ablations.Row> selected(List<Ablations.Row> all) {
+        if (only == null) {
+            return all;
+        }
+        List<String> names = all.stream().map(Ablations.Row::name).toList();
+        for (String n : only) {
+            if (!names.contains(n)) {
+                throw new Main.BadInput("--rows: found " + n + ", expected rows of table " + table + ": "
+                        + String.join(", ", names));
+            }
+        }
+        return all.stream().filter(r -> only.contains(r.name())).toList();
     }
 
     private int trainRows(Recipe base, Path dir, List<Ablations.Row> rows, StopSignals stop) {

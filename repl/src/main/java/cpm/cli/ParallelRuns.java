@@ -1,5 +1,6 @@
 package cpm.cli;
 
+import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import cpm.dsl.Recipe;
 import cpm.train.loop.StopRequestListener;
@@ -70,13 +71,14 @@ final class ParallelRuns {
                     return;                             // stopping: start no more
                 }
                 Job job = jobs.get(k);
-                Cli.OUT.set(out);
-                Cli.ERR.set(err);
-                JniUtils.setGradMode(false);            // as on the main thread; a new thread starts with it on
                 String name = "run " + (k + 1) + "/" + jobs.size() + ", row " + job.row() + ", seed " + job.seed();
-                err.printf(Locale.ROOT, "%s: %s started%n", what, name);
                 long t1 = System.nanoTime();
                 try (PrintStream log = PrefixedLines.of(err, "[" + job.row() + " seed " + job.seed() + "] ")) {
+                    Cli.OUT.set(out);
+                    Cli.ERR.set(err);
+                    Engine.getInstance();               // loads libtorch: JniUtils needs it
+                    JniUtils.setGradMode(false);        // as on the main thread; a new thread starts with it on
+                    err.printf(Locale.ROOT, "%s: %s started%n", what, name);
                     results[k] = AblateCommand.runOne(job.recipe(), job.dir(), progress, stop, log);
                 } catch (StopRequestListener.Interrupted e) {
                     stopped[k] = e;
