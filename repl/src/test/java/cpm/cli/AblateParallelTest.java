@@ -71,6 +71,22 @@ class AblateParallelTest {
         }
     }
 
+    @Test
+    void badParallelOrRowIsRefusedBeforeAnythingIsWritten() throws IOException {
+        Path recipe = CliFixtures.writeRecipe(tmp.resolve("quick.json"), CliFixtures.quick(2));
+        Path out = tmp.resolve("out");
+        CliFixtures.Result zero = CliFixtures.cpm("ablate", recipe.toString(), "--table", "4", "--parallel", "0",
+                "--out", out.toString());
+        assertEquals(2, zero.code(), zero.err());
+        assertTrue(zero.err().contains("--parallel: found 0, expected at least 1"), zero.err());
+        CliFixtures.Result row = CliFixtures.cpm("ablate", recipe.toString(), "--table", "4", "--rows", "cpm,m3",
+                "--out", out.toString());
+        assertEquals(2, row.code(), row.err());
+        assertTrue(row.err().contains("--rows: found m3, expected rows of table 4: baseline, ccdm, vcp, acp, vcp-acp, cpm"),
+                row.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
     /** The lines with the seconds column (wall-clock time, the one thing that may differ) emptied. */
     static List<String> withoutSeconds(List<String> lines) {
         int col = List.of(lines.get(0).split(",", -1)).indexOf("seconds");
