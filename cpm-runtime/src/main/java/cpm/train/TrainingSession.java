@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import cpm.data.AvsDataset;
 import cpm.data.Batch;
 import cpm.data.BatchLoader;
@@ -261,7 +260,7 @@ public final class TrainingSession implements AutoCloseable {
                 CpmObjective.Values values;
                 long t2;
                 Forward f;
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                try (Autograd gc = Autograd.record()) { // per thread: trainings may run side by side
                     f = forward(batch, m);
                     long tm0 = System.nanoTime();
                     terms = agnostic.terms(f.out(), f.targets(), batch, step);

@@ -17,6 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,6 +59,15 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bars")
     boolean noProgress;
 
+    @Option(names = "--rows", split = ",", paramLabel = "ROW", description = "only these rows, comma-separated "
+            + "(default: all; table 4: baseline, ccdm, vcp, acp, vcp-acp, cpm; table 5: point, dist, m1, m3, m5, m7)")
+    List<String> only;
+
+    @Option(names = "--parallel", defaultValue = "1", paramLabel = "K", description = "trainings run side by side in "
+            + "this process, each with run.threads libtorch threads (default: ${DEFAULT-VALUE}, one after another); "
+            + "the results are the same")
+    int parallel;
+
     @Mixin
     SetOption set;
 
@@ -79,6 +89,9 @@ final class AblateCommand implements Callable<Integer> {
         if (seeds < 1) {
             throw new Main.BadInput("--seeds: found " + seeds + ", expected at least 1");
         }
+        if (parallel < 1) {
+            throw new Main.BadInput("--parallel: found " + parallel + ", expected at least 1");
+        }
         Recipe base = Cli.recipe(recipe, set);
         if (steps != null) {
             base = TrainCommand.withSteps(base, steps);
@@ -87,46 +100,68 @@ final class AblateCommand implements Callable<Integer> {
             base = base.derive(base.name(), b -> b.run(r -> r.threads(threads)));
         }
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
-        List<Ablations.Row> rows = table == 4 ? Ablations.table4(base) : Ablations.table5(base);
+        List<Ablations.Row> rows = selected(table == 4 ? Ablations.table4(base) : Ablations.table5(base));
         try (RunLock lock = new RunFolder(dir).lock("--out", "ablate")) { // each row's run locks its own folder too
             return trainRows(base, dir, rows, stop);
         }
     }
 
+    /** The rows named by --rows, in the table's order; all without it. */
+    private List<Ablations.Row> selected(List<Ablations.Row> all) {
+        if (only == null) {
+            return all;
+        }
+        List<String> names = all.stream().map(Ablations.Row::name).toList();
+        for (String n : only) {
+            if (!names.contains(n)) {
+                throw new Main.BadInput("--rows: found " + n + ", expected rows of table " + table + ": "
+                        + String.join(", ", names));
+            }
+        }
+        return all.stream().filter(r -> only.contains(r.name())).toList();
+    }
+
     private int trainRows(Recipe base, Path dir, List<Ablations.Row> rows, StopSignals stop) {
         int firstSeed = seed != null ? seed : base.run().seed();
-        StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts,miou_silenced,protocol\n");
-        Map<String, double[][]> results = new LinkedHashMap<>();
-        Map<String, History> stsCurves = new LinkedHashMap<>();
-        int runs = rows.size() * seeds;
-        int started = 0;
-        long t0 = System.nanoTime();
+        List<ParallelRuns.Job> jobs = new ArrayList<>();
         for (Ablations.Row row : rows) {
-            double[][] r = new double[4][seeds];
             for (int s = 0; s < seeds; s++) {
                 int runSeed = firstSeed + s;
                 Recipe rec = row.recipe().derive(row.recipe().name(), b -> b.run(x -> x.seed(runSeed)));
-                Path runDir = dir.resolve(row.name() + "-seed" + runSeed);
-                // the time left from the runs finished so far (every run has the same steps)
-                double left = TimeLeft.estimate((System.nanoTime() - t0) / 1e9, started, runs - started);
-                started++;
-                Cli.err().println(String.format(Locale.ROOT, "ablation table %d: run %d/%d, row %s, seed %d (%s)",
-                        table, started, runs, row.name(), runSeed, started == 1 ? "time left known after the first run"
-                                : "about " + TimeLeft.format(left) + " left"));
-                RowRun run = runOne(rec, runDir, !noProgress, stop);
-                TrainingSession.EvalResult e = run.test();
-                double sts = lastSts(run.history());
-                r[0][s] = e.miou();
-                r[1][s] = e.fbeta();
-                r[2][s] = sts;
-                r[3][s] = run.silenced().miou();
-                csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f,%.6f,%s%n", row.name(), runSeed,
-                        e.miou(), e.fbeta(), sts, r[3][s], e.protocol()));
-                if (s == 0) {
-                    stsCurves.put(row.name(), run.history());
-                }
+                jobs.add(new ParallelRuns.Job(row.name(), runSeed, rec, dir.resolve(row.name() + "-seed" + runSeed)));
             }
-            results.put(row.name(), r);
+        }
+        String what = "ablation table " + table;
+        RowRun[] done;
+        if (parallel == 1) {
+            done = oneAfterAnother(what, jobs, stop);
+        } else {
+            ParallelRuns.Outcome o = new ParallelRuns(what, Math.min(parallel, jobs.size()), !noProgress, stop)
+                    .run(jobs);
+            if (o.interrupted() != null) {
+                return o.interrupted();
+            }
+            done = o.results();
+        }
+        StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts,miou_silenced,protocol\n");
+        Map<String, double[][]> results = new LinkedHashMap<>();
+        Map<String, History> stsCurves = new LinkedHashMap<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            ParallelRuns.Job job = jobs.get(i);
+            int s = i % seeds;
+            double[][] r = results.computeIfAbsent(job.row(), k -> new double[4][seeds]);
+            RowRun run = done[i];
+            TrainingSession.EvalResult e = run.test();
+            double sts = lastSts(run.history());
+            r[0][s] = e.miou();
+            r[1][s] = e.fbeta();
+            r[2][s] = sts;
+            r[3][s] = run.silenced().miou();
+            csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f,%.6f,%s%n", job.row(), job.seed(), e.miou(),
+                    e.fbeta(), sts, r[3][s], e.protocol()));
+            if (s == 0) {
+                stsCurves.put(job.row(), run.history());
+            }
         }
         AtomicFiles.writeString(dir.resolve("ablation-table" + table + ".csv"), csv.toString());
         List<String> names = new ArrayList<>(results.keySet());
@@ -164,14 +199,30 @@ final class AblateCommand implements Callable<Integer> {
     record RowRun(TrainingSession.EvalResult test, TrainingSession.EvalResult silenced, History history) {
     }
 
-    /** Trains one row's recipe for its optim.steps in {@code runDir} and evaluates it, as {@code ./cpm train} does. */
-    static RowRun runOne(Recipe rec, Path runDir, boolean progress) {
-        return runOne(rec, runDir, progress, null);
+    /** The runs one after another, each with its progress bar. */
+    private RowRun[] oneAfterAnother(String what, List<ParallelRuns.Job> jobs, StopSignals stop) {
+        RowRun[] done = new RowRun[jobs.size()];
+        long t0 = System.nanoTime();
+        for (int i = 0; i < jobs.size(); i++) {
+            ParallelRuns.Job job = jobs.get(i);
+            // the time left from the runs finished so far (every run has the same steps)
+            double left = TimeLeft.estimate((System.nanoTime() - t0) / 1e9, i, jobs.size() - i);
+            Cli.err().println(String.format(Locale.ROOT, "%s: run %d/%d, row %s, seed %d (%s)", what, i + 1,
+                    jobs.size(), job.row(), job.seed(), i == 0 ? "time left known after the first run"
+                            : "about " + TimeLeft.format(left) + " left"));
+            done[i] = runOne(job.recipe(), job.dir(), !noProgress, stop, Cli.err());
+        }
+        return done;
     }
 
-    /** As above; {@code stop} (if not null) interrupts the run on SIGINT / SIGTERM. */
-    static RowRun runOne(Recipe rec, Path runDir, boolean progress, StopSignals stop) {
-        try (TrainRun run = TrainRun.create(rec, runDir, Cli.err())) {
+    /** Trains one row's recipe for its optim.steps in {@code runDir} and evaluates it, as {@code ./cpm train} does. */
+    static RowRun runOne(Recipe rec, Path runDir, boolean progress) {
+        return runOne(rec, runDir, progress, null, Cli.err());
+    }
+
+    /** As above, logging to {@code log}; {@code stop} (if not null) interrupts the run on SIGINT / SIGTERM. */
+    static RowRun runOne(Recipe rec, Path runDir, boolean progress, StopSignals stop, PrintStream log) {
+        try (TrainRun run = TrainRun.create(rec, runDir, log)) {
             if (stop != null) {
                 stop.watch(run, rec.optim().steps());
             }
