@@ -1,6 +1,8 @@
 package cpm.cli;
 
 import cpm.data.DataCheck;
+import cpm.data.DataException;
+import cpm.data.DataLayout;
 import cpm.dsl.Recipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +35,7 @@ final class DataCommand implements Runnable {
         Path path;
 
         @Option(names = "--kind", description = "avss, s4, ms3, vpo-ss, vpo-ms, vpo-msmi (default: the recipe's "
-                + "data.kind, else avss; synthetic sets use avss)")
+                + "data.kind, else the folder's layout as --data detects it, else avss; synthetic sets use avss)")
         String kind;
 
         @Option(names = "--recipe", paramLabel = "RECIPE", description = "check as this recipe would train: its "
@@ -58,7 +60,7 @@ final class DataCommand implements Runnable {
                 settings = DataCheck.Settings.of(r);
                 k = k != null ? k : r.data().kind();
             }
-            k = k != null ? k : "avss";
+            k = k != null ? k : detected(path);
             if (audio != null) {
                 settings = settings.withAudioPath(audio);
             }
@@ -76,6 +78,25 @@ final class DataCommand implements Runnable {
             Cli.err().println("cpm: " + report.problems().size() + " problem(s) in " + path + " ("
                     + report.countsByKind() + ")");
             return 2;
+        }
+
+        /**
+         * The kind of the folder's layout, as {@code train --data} detects it (said on stderr); avss, with a note,
+         * when it fits no layout or several, so the check itself lists what is wrong with the folder.
+         */
+        private static String detected(Path root) {
+            if (!java.nio.file.Files.isDirectory(root)) {
+                return "avss"; // the check names the missing folder
+            }
+            try {
+                DataLayout.Detected d = DataLayout.detect(root);
+                String k = d.kind().equals("synthetic") ? "avss" : d.kind();
+                Cli.err().println("data: " + root + " (" + k + ", from " + d.evidence() + ")");
+                return k;
+            } catch (DataException e) {
+                Cli.err().println("note: " + e.getMessage() + "; checking as avss (--kind KIND says otherwise)");
+                return "avss";
+            }
         }
     }
 }

@@ -69,6 +69,14 @@ class VpoCliTest {
         CliFixtures.Result ss = check(f.vpo.resolve("VPO-SS"), "vpo-ss", "--audio", f.vggsound.toString());
         assertTrue(ss.out().contains("  audio            0.40 to 5.00 s, 8000 to 22050 Hz, mono and stereo"),
                 ss.out()); // the subset folder itself is a root too
+        // without --kind, data check detects the subset as --data does, and checks it as that subset
+        CliFixtures.Result found = CliFixtures.cpm("data", "check", f.vpo.resolve("VPO-MS").toString(), "--audio",
+                f.vggsound.toString());
+        assertEquals(0, found.code(), found.out() + found.err());
+        assertTrue(found.err().contains("(vpo-ms, from "), found.err());
+        assertTrue(found.out().contains("  clips            3: train 2, test 1"), found.out());
+        assertTrue(found.out().contains("ok: no problems found in " + f.vpo.resolve("VPO-MS") + " (vpo-ms)"),
+                found.out());
     }
 
     @Test
