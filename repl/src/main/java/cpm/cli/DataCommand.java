@@ -14,15 +14,7 @@ import java.util.concurrent.Callable;
 /** {@code ./cpm data check PATH [--kind KIND] [--recipe RECIPE] [--audio DIR]}. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Data set tools.",
         subcommands = DataCommand.Check.class)
-final class DataCommand implements Runnable {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(Cli.out());
-    }
+final class DataCommand extends CommandGroup {
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Check a data set on disk without training, with the rules training applies: every "

@@ -128,13 +128,7 @@ final class EvalCommand implements Callable<Integer> {
         return switch (checkpoint) {
             case "latest" -> Cli.latestCheckpoint(run);
             case "best" -> Cli.bestCheckpoint(run);
-            default -> {
-                try {
-                    yield folder.checkpointFrom("--checkpoint", checkpoint);
-                } catch (IllegalArgumentException e) { // the words it does not know of are this command's
-                    throw new Main.BadInput(e.getMessage().replace("expected ", "expected latest, best, "));
-                }
-            }
+            default -> folder.checkpointFrom("--checkpoint", checkpoint, "latest, best, ");
         };
     }
 

@@ -14,15 +14,7 @@ import java.util.concurrent.Callable;
 /** {@code ./cpm weights check FILE --recipe RECIPE [--part image|audio] [--names N] [--keys] [--set F=V]...}. */
 @Command(name = "weights", mixinStandardHelpOptions = true, description = "Pretrained weight tools.",
         subcommands = WeightsCommand.Check.class)
-final class WeightsCommand implements Runnable {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(Cli.out());
-    }
+final class WeightsCommand extends CommandGroup {
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Match a pretrained weight file (.safetensors or .npz) against a recipe's backbone without "

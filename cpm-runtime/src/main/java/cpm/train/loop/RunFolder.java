@@ -207,20 +207,29 @@ public final class RunFolder {
      * a .ckpt file. {@code option} names the option in messages.
      */
     public Path checkpointFrom(String option, String from) {
+        return checkpointFrom(option, from, "");
+    }
+
+    /**
+     * As {@link #checkpointFrom(String, String)}, for an option that also takes words of its own: {@code words}
+     * ("latest, best, ") is listed first in what a message expects.
+     */
+    public Path checkpointFrom(String option, String from, String words) {
         Matcher m = STEP.matcher(from.strip());
         if (m.matches()) {
             long step = Long.parseLong(m.group(1));
             Path file = checkpoint(step);
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException(option + " " + from + ": found no " + file.getFileName() + " in "
-                        + checkpoints() + ", expected one of: " + stepNames(checkpointSteps()) + " (or a .ckpt file)");
+                        + checkpoints() + ", expected " + words + "one of: " + stepNames(checkpointSteps())
+                        + " (or a .ckpt file)");
             }
             return file;
         }
         Path file = Path.of(from);
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(option + " " + from + ": found no such file, expected step-N (one of: "
-                    + stepNames(checkpointSteps()) + ") or a .ckpt file");
+            throw new IllegalArgumentException(option + " " + from + ": found no such file, expected " + words
+                    + "step-N (one of: " + stepNames(checkpointSteps()) + ") or a .ckpt file");
         }
         return file;
     }
