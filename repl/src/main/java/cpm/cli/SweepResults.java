@@ -103,24 +103,49 @@ final class SweepResults {
         Pictures.bars(title, names, means, sds, file);
     }
 
+    /** The table: a column per axis with several values (the others are in the heading), the scores. */
     private void print(String heading, PrintStream out) {
-        out.println(heading);
-        List<Integer> widths = new ArrayList<>();
-        StringBuilder line = new StringBuilder();
+        List<String> fixed = new ArrayList<>();
+        List<Integer> shown = new ArrayList<>();
         for (int a = 0; a < axes.size(); a++) {
-            int w = axes.get(a).field().length();
-            for (SweepGrid.Point p : points) {
-                w = Math.max(w, p.values().get(a).length());
+            if (axes.get(a).varies()) {
+                shown.add(a);
+            } else {
+                fixed.add(axes.get(a).field() + "=" + axes.get(a).values().get(0));
             }
-            widths.add(w);
-            line.append(pad(axes.get(a).field(), w)).append("  ");
         }
-        out.println(line + String.format(Locale.ROOT, "%-17s %-17s %-17s %-17s", "mIoU", "F-beta", "STS",
-                "mIoU, silenced").stripTrailing());
+        out.println(heading + (fixed.isEmpty() ? "" : "; every run: " + String.join(" ", fixed)));
+        List<String> head = new ArrayList<>();
+        List<List<String>> cells = new ArrayList<>();
+        for (SweepGrid.Point p : points) {
+            List<String> row = new ArrayList<>();
+            shown.forEach(a -> row.add(p.values().get(a)));
+            cells.add(row);
+        }
+        shown.forEach(a -> head.add(axes.get(a).field()));
+        if (shown.isEmpty()) {  // a grid of one point: its folder name
+            head.add("point");
+            for (int p = 0; p < points.size(); p++) {
+                cells.get(p).add(points.get(p).name());
+            }
+        }
+        int[] widths = new int[head.size()];
+        for (int c = 0; c < widths.length; c++) {
+            widths[c] = head.get(c).length();
+            for (List<String> row : cells) {
+                widths[c] = Math.max(widths[c], row.get(c).length());
+            }
+        }
+        StringBuilder line = new StringBuilder();
+        for (int c = 0; c < widths.length; c++) {
+            line.append(pad(head.get(c), widths[c])).append("  ");
+        }
+        out.println(line + String.format(Locale.ROOT, "%-19s%-19s%-19s%s", "mIoU", "F-beta", "STS",
+                "mIoU, silenced"));
         for (int p = 0; p < points.size(); p++) {
             line.setLength(0);
-            for (int a = 0; a < axes.size(); a++) {
-                line.append(pad(points.get(p).values().get(a), widths.get(a))).append("  ");
+            for (int c = 0; c < widths.length; c++) {
+                line.append(pad(cells.get(p).get(c), widths[c])).append("  ");
             }
             for (double[] v : scores[p]) {
                 line.append(String.format(Locale.ROOT, "%.4f +- %.4f   ", AblateCommand.mean(v), AblateCommand.sd(v)));

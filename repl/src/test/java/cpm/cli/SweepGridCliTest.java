@@ -66,6 +66,19 @@ class SweepGridCliTest {
     }
 
     @Test
+    void aFolderHoldingARunIsRefusedBeforeTheFirstTraining() throws IOException {
+        Path out = tmp.resolve("out");
+        Path taken = out.resolve("components-3-seed42");  // the last run of the grid
+        Files.createDirectories(taken.resolve("checkpoints"));
+        Files.writeString(taken.resolve("checkpoints/step-00000002.ckpt"), "a run was here");
+        CliFixtures.Result r = sweep("--set", "classifier.components=1,3", "--out", out.toString());
+        assertRefused(r, "--out " + taken + ": found a run with checkpoints, expected new folders for the sweep");
+        try (var s = Files.list(out)) {
+            assertEquals(List.of(taken), s.toList(), "no run started");
+        }
+    }
+
+    @Test
     void dryRunListsSafeUniqueFoldersAndWritesNothing() {
         Path out = tmp.resolve("out");
         CliFixtures.Result r = sweep("--set", "optim.lr=1e-3,0.5,2E-4", "--set", "data.path=a/b,A/B,x y",
