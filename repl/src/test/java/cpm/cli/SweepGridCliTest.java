@@ -60,6 +60,9 @@ class SweepGridCliTest {
         assertRefused(sweep("--set", "optim.lr=1e-4,2e-4,3e-4,4e-4", "--set", "classifier.components=1,2,3",
                         "--seeds", "100", "--out", out.toString()),
                 "found a grid of 1,200 runs (12 points x 100 seed(s)), expected at most 1,000 (--max-runs N");
+        // a list field's values are split at semicolons, its items at commas
+        assertRefused(sweep("--set", "data.classes=background,x;background,y"),
+                "--set data.classes: found [background, x], expected");
         assertRefused(sweep("--set", "classifier.components=1,2", "--seeds", "0"), "--seeds: found 0");
         assertFalse(Files.exists(out), "nothing written");
         assertFalse(Files.exists(Path.of("runs", "sweep-tiny")), "nothing under runs/");
