@@ -20,7 +20,7 @@ import java.io.PrintWriter;
         description = "Class-conditional Prompting Machine (CPM) for audio-visual segmentation: recipes, training, "
                 + "evaluation, ablations, REPL.",
         subcommands = {DescribeCommand.class, DiffCommand.class, TrainCommand.class, EvalCommand.class,
-            SynthCommand.class, DataCommand.class, AblateCommand.class, RunCommand.class, ReplCommand.class,
+            SynthCommand.class, DataCommand.class, AblateCommand.class, SweepCommand.class, RunCommand.class, ReplCommand.class,
             BenchCommand.class, WeightsCommand.class})
 public final class Main implements Runnable {
 
