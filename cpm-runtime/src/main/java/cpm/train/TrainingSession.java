@@ -367,6 +367,16 @@ public final class TrainingSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Scores {@code count} evaluation batches of a split from batch {@code first} on, a part of what
+     * {@link #evaluate} scores; {@link EvalParts#join} joins the parts.
+     */
+    public EvalParts.Part evaluatePart(String split, int maxItems, boolean silence, int first, int count) {
+        try (Precision.Scope precision = Precision.use(recipe.run().precision())) {
+            return new Evaluator(this).part(split, maxItems, silence, first, count);
+        }
+    }
+
     /** Inference on a batch: merged label maps and foreground probabilities at the label resolution. */
     public InferenceMerge.Merged predict(Batch batch, boolean silence, CoverageScore coverage) {
         return Inference.predict(model, spectrogram, batch, silence, coverage);
