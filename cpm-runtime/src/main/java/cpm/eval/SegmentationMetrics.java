@@ -45,7 +45,7 @@ public final class SegmentationMetrics {
      * Per-class result; NaN where the class never occurred (it then does not enter the means), except the IoU of
      * {@code cavp}, which is 0 there as in CAVP (and enters its mean).
      */
-    public record ClassScore(String name, double iou, double fbeta, long pixels) {
+    public record ClassScore(String name, double iou, double fbeta, long pixels) implements java.io.Serializable {
     }
 
     private final List<String> classes;

@@ -357,7 +357,8 @@ public final class TrainingSession implements AutoCloseable {
 
     /** Evaluation results: means, per-class scores, coverage, and the protocol they were computed under. */
     public record EvalResult(String split, String protocol, double miou, double fbeta, int images,
-                             List<SegmentationMetrics.ClassScore> perClass, double coverage, boolean silenced) {
+                             List<SegmentationMetrics.ClassScore> perClass, double coverage, boolean silenced)
+            implements java.io.Serializable { // results travel from cluster tasks (./cpm ablate --spark)
     }
 
     /** Evaluates on a split; {@code silence} zeroes the audio (the benchmark must need it). */
