@@ -70,12 +70,16 @@ public final class SparkCluster implements Cluster {
         if (master.startsWith("local")) {
             conf.setIfMissing("spark.ui.enabled", "false");
         }
-        try {
+        if (running) {
             SparkContext context = SparkContext.getOrCreate(conf);
-            if (running && !context.master().equals(master)) {
-                log.println("spark: using the application already running on " + context.master());
+            if (!context.master().equals(master)) {
+                throw new IllegalArgumentException("--spark " + master + ": found a Spark application on "
+                        + context.master() + " running in this JVM, expected that master (or none)");
             }
-            return new SparkCluster(new JavaSparkContext(context), master, !running, log);
+            return new SparkCluster(new JavaSparkContext(context), master, false, log);
+        }
+        try {
+            return new SparkCluster(new JavaSparkContext(new SparkContext(conf)), master, true, log);
         } catch (Exception e) { // Scala throws SparkException undeclared, e.g. for a master URL it cannot parse
             throw new IllegalArgumentException("--spark " + master + ": " + e.getMessage() + ", expected a Spark master"
                     + " URL: local[K], local-cluster[N,CORES,MB], spark://HOST:PORT, yarn or k8s://URL");

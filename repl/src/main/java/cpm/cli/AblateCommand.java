@@ -110,8 +110,10 @@ public final class AblateCommand implements Callable<Integer> {
         }
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
         List<Ablations.Row> rows = selected(table == 4 ? Ablations.table4(base) : Ablations.table5(base));
-        try (RunLock lock = new RunFolder(dir).lock("--out", "ablate")) { // each row's run locks its own folder too
-            return trainRows(base, dir, rows, stop);
+        // the cluster first: a --spark that cannot start leaves no folder behind
+        try (Cluster cluster = spark == null ? null : Cluster.connect(spark);
+             RunLock lock = new RunFolder(dir).lock("--out", "ablate")) { // each row's run locks its own folder too
+            return trainRows(base, dir, rows, stop, cluster);
         }
     }
 
@@ -130,7 +132,7 @@ public final class AblateCommand implements Callable<Integer> {
         return all.stream().filter(r -> only.contains(r.name())).toList();
     }
 
-    private int trainRows(Recipe base, Path dir, List<Ablations.Row> rows, StopSignals stop) {
+    private int trainRows(Recipe base, Path dir, List<Ablations.Row> rows, StopSignals stop, Cluster cluster) {
         int firstSeed = seed != null ? seed : base.run().seed();
         List<ParallelRuns.Job> jobs = new ArrayList<>();
         for (Ablations.Row row : rows) {
@@ -142,10 +144,8 @@ public final class AblateCommand implements Callable<Integer> {
         }
         String what = "ablation table " + table;
         RowRun[] done;
-        if (spark != null) {
-            try (Cluster cluster = Cluster.connect(spark)) {
-                done = cluster.train(what, jobs);
-            }
+        if (cluster != null) {
+            done = cluster.train(what, jobs);
         } else if (parallel == 1) {
             done = oneAfterAnother(what, jobs, stop);
         } else {

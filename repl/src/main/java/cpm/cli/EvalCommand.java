@@ -112,7 +112,7 @@ final class EvalCommand implements Callable<Integer> {
 
     /** Scored by the cluster's tasks, with no model here. */
     private Scored onCluster(Recipe r, Checkpoint c, Path ck) {
-        try (Cluster cluster = Cluster.connect(spark)) {
+        try (Cluster cluster = Cluster.connect(spark)) { // once the run is read: a wrong --run costs no start-up
             return new Scored(cluster.evaluate(r, ck, split, r.eval().maxItems(), silence),
                     SessionCheckpoint.stepOf(c, ck));
         }

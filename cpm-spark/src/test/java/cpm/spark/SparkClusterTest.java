@@ -1,0 +1,183 @@
+package cpm.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cpm.cli.Main;
+import cpm.dsl.Presets;
+import cpm.dsl.RecipeJson;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ablate --spark} and {@code eval --spark} on a real standalone cluster (a master and two worker JVMs on
+ * 127.0.0.1, one core each), started once for the class: each writes byte for byte what the local command writes,
+ * also when a task fails and Spark retries it.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SparkClusterTest {
+
+    static final String MASTER = "local-cluster[2,1,1024]";
+
+    @TempDir
+    static Path tmp;
+    static SparkCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws IOException {
+        // the workers build executor command lines from SPARK_HOME (surefire sets it to target/spark-home): its
+        // jars/ holds this class path's jars; the toolkit's classes come as the executors' extra class path
+        Path jars = Path.of(System.getenv("SPARK_HOME"), "jars");
+        Files.createDirectories(jars);
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            Path link = jars.resolve(jar.getFileName());
+            if (entry.endsWith(".jar") && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(link, jar.toAbsolutePath());
+            }
+        }
+        cluster = SparkCluster.open(MASTER, System.err); // the commands find it running and leave it so
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void ablationOnTheClusterWritesTheLocalCsvEvenWhenATaskFailsOnce() throws IOException {
+        Path recipe = writeRecipe();
+        String[] args = {"ablate", recipe.toString(), "--table", "4", "--rows", "baseline,cpm", "--seeds", "2",
+            "--no-progress"};
+        Result local = cpm(concat(args, "--out", tmp.resolve("local").toString()));
+        assertEquals(0, local.code(), local.err());
+        System.setProperty(RunTask.FAIL_ONCE, "cpm-seed43");
+        Result spark;
+        try {
+            spark = cpm(concat(args, "--out", tmp.resolve("spark").toString(), "--spark", MASTER));
+        } finally {
+            System.clearProperty(RunTask.FAIL_ONCE);
+        }
+        assertEquals(0, spark.code(), spark.err());
+        assertTrue(spark.err().contains("cpm-seed43, attempt 1 on executor") && spark.err().contains(RunTask.FAIL_ONCE),
+                "the first attempt failed and was retried:\n" + spark.err());
+        System.out.println(spark.err()); // the driver's progress: which executor ran what, how long
+        assertEquals(local.out().replace(tmp.resolve("local").toString(), tmp.resolve("spark").toString()),
+                spark.out(), "the same table printed");
+        for (String file : List.of("ablation-table4.csv", "baseline-seed42/eval-test.csv",
+                "baseline-seed43/eval-test-per-class.csv", "cpm-seed42/recipe.json", "cpm-seed43/eval-test.csv",
+                "cpm-seed43/recipe.json")) {
+            assertEquals(Files.readString(tmp.resolve("local").resolve(file)),
+                    Files.readString(tmp.resolve("spark").resolve(file)), file);
+        }
+        assertTrue(Files.exists(tmp.resolve("spark/ablation-table4.png")), "the driver draws the bar chart");
+        try (Stream<Path> s = Files.list(tmp.resolve("spark"))) {
+            List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> n.contains(".attempt-")).toList();
+            assertEquals(List.of(), left, "no attempt folder is left, the failed one's included");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void evaluationInPartsOnTheClusterWritesTheLocalScores() throws IOException {
+        Path trained = tmp.resolve("local/cpm-seed42");
+        assertTrue(Files.isDirectory(trained), "trained by the ablation test");
+        Path here = copyTree(trained, tmp.resolve("eval-local"));
+        Path there = copyTree(trained, tmp.resolve("eval-spark"));
+        // 7 items in batches of 2: 4 batches, 2 parts on the two executors, the last part ending mid-batch
+        String[] args = {"eval", "--set", "eval.maxItems=7"};
+        Result local = cpm(concat(args, "--run", here.toString()));
+        assertEquals(0, local.code(), local.err());
+        Result spark = cpm(concat(args, "--run", there.toString(), "--spark", MASTER));
+        assertEquals(0, spark.code(), spark.err());
+        assertTrue(spark.err().contains("4 batches in 2 Spark tasks"), spark.err());
+        assertTrue(local.out().contains("7 images"), local.out());
+        assertEquals(local.out().replace(here.toString(), there.toString()), spark.out());
+        for (String file : List.of("eval-test.csv", "eval-test-per-class.csv")) {
+            assertEquals(Files.readString(here.resolve(file)), Files.readString(there.resolve(file)), file);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void anotherMasterWhileTheClusterRunsIsBadInputNamingBoth() {
+        Result r = cpm("ablate", "tiny", "--table", "4", "--spark", "local[2]", "--out", tmp.resolve("x").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("cpm: --spark local[2]: found a Spark application on " + MASTER), r.err());
+        assertFalse(Files.exists(tmp.resolve("x")), "nothing written");
+    }
+
+    /** tiny at 64 px, 2 steps of batch 2, one thread, 2 test clips. */
+    private static Path writeRecipe() throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("optim.steps", 2);
+        m.put("optim.warmupSteps", 1);
+        m.put("optim.batchSize", 2);
+        m.put("image.size", 64);
+        m.put("data.trainItems", 8);
+        m.put("data.testItems", 2);
+        m.put("eval.maxItems", 2);
+        m.put("run.threads", 1);
+        m.put("run.logInterval", 1);
+        m.put("classifier.updateInterval", 2);
+        m.put("cpm.warmupSteps", 0);
+        Path file = tmp.resolve("quick.json");
+        Files.writeString(file, RecipeJson.toJson(Presets.get("tiny").with(m)));
+        return file;
+    }
+
+    private static Path copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+        return to;
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result cpm(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Main.run(args, o, e);
+        }
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
