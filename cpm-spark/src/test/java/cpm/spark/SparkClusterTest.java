@@ -54,7 +54,9 @@ class SparkClusterTest {
                 Files.createSymbolicLink(link, jar.toAbsolutePath());
             }
         }
+        long t0 = System.nanoTime();
         cluster = SparkCluster.open(MASTER, System.err); // the commands find it running and leave it so
+        System.out.printf("%s started in %.1f s%n", MASTER, (System.nanoTime() - t0) / 1e9);
     }
 
     @AfterAll
@@ -70,8 +72,10 @@ class SparkClusterTest {
         Path recipe = writeRecipe();
         String[] args = {"ablate", recipe.toString(), "--table", "4", "--rows", "baseline,cpm", "--seeds", "2",
             "--no-progress"};
+        long t0 = System.nanoTime();
         Result local = cpm(concat(args, "--out", tmp.resolve("local").toString()));
         assertEquals(0, local.code(), local.err());
+        long t1 = System.nanoTime();
         System.setProperty(RunTask.FAIL_ONCE, "cpm-seed43");
         Result spark;
         try {
@@ -82,7 +86,8 @@ class SparkClusterTest {
         assertEquals(0, spark.code(), spark.err());
         assertTrue(spark.err().contains("cpm-seed43, attempt 1 on executor") && spark.err().contains(RunTask.FAIL_ONCE),
                 "the first attempt failed and was retried:\n" + spark.err());
-        System.out.println(spark.err()); // the driver's progress: which executor ran what, how long
+        System.out.printf("local ablation %.1f s, on the cluster %.1f s%n%s", (t1 - t0) / 1e9,
+                (System.nanoTime() - t1) / 1e9, spark.err()); // the driver's progress: which executor ran what
         assertEquals(local.out().replace(tmp.resolve("local").toString(), tmp.resolve("spark").toString()),
                 spark.out(), "the same table printed");
         for (String file : List.of("ablation-table4.csv", "baseline-seed42/eval-test.csv",
