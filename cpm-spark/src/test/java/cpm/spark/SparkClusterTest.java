@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -96,6 +95,8 @@ class SparkClusterTest {
             assertEquals(Files.readString(tmp.resolve("local").resolve(file)),
                     Files.readString(tmp.resolve("spark").resolve(file)), file);
         }
+        assertEquals(files(tmp.resolve("local/cpm-seed43")), files(tmp.resolve("spark/cpm-seed43")),
+                "the retried run's folder holds what the local one holds");
         assertTrue(Files.exists(tmp.resolve("spark/ablation-table4.png")), "the driver draws the bar chart");
         try (Stream<Path> s = Files.list(tmp.resolve("spark"))) {
             List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> n.contains(".attempt-")).toList();
@@ -106,21 +107,25 @@ class SparkClusterTest {
     @Test
     @Order(2)
     void evaluationInPartsOnTheClusterWritesTheLocalScores() throws IOException {
-        Path trained = tmp.resolve("local/cpm-seed42");
-        assertTrue(Files.isDirectory(trained), "trained by the ablation test");
-        Path here = copyTree(trained, tmp.resolve("eval-local"));
-        Path there = copyTree(trained, tmp.resolve("eval-spark"));
+        Path run = tmp.resolve("local/cpm-seed42");
+        assertTrue(Files.isDirectory(run), "trained by the ablation test");
         // 7 items in batches of 2: 4 batches, 2 parts on the two executors, the last part ending mid-batch
-        String[] args = {"eval", "--set", "eval.maxItems=7"};
-        Result local = cpm(concat(args, "--run", here.toString()));
+        String[] args = {"eval", "--run", run.toString(), "--set", "eval.maxItems=7"};
+        Result local = cpm(args);
         assertEquals(0, local.code(), local.err());
-        Result spark = cpm(concat(args, "--run", there.toString(), "--spark", MASTER));
+        assertTrue(local.out().contains("7 images"), local.out());
+        List<String> files = List.of("eval-test.csv", "eval-test-per-class.csv");
+        List<String> written = new ArrayList<>();
+        for (String f : files) {
+            written.add(Files.readString(run.resolve(f)));
+            Files.delete(run.resolve(f));
+        }
+        Result spark = cpm(concat(args, "--spark", MASTER)); // writes the same files again
         assertEquals(0, spark.code(), spark.err());
         assertTrue(spark.err().contains("4 batches in 2 Spark tasks"), spark.err());
-        assertTrue(local.out().contains("7 images"), local.out());
-        assertEquals(local.out().replace(here.toString(), there.toString()), spark.out());
-        for (String file : List.of("eval-test.csv", "eval-test-per-class.csv")) {
-            assertEquals(Files.readString(here.resolve(file)), Files.readString(there.resolve(file)), file);
+        assertEquals(local.out(), spark.out());
+        for (int i = 0; i < files.size(); i++) {
+            assertEquals(written.get(i), Files.readString(run.resolve(files.get(i))), files.get(i));
         }
     }
 
@@ -135,35 +140,19 @@ class SparkClusterTest {
 
     /** tiny at 64 px, 2 steps of batch 2, one thread, 2 test clips. */
     private static Path writeRecipe() throws IOException {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("optim.steps", 2);
-        m.put("optim.warmupSteps", 1);
-        m.put("optim.batchSize", 2);
-        m.put("image.size", 64);
-        m.put("data.trainItems", 8);
-        m.put("data.testItems", 2);
-        m.put("eval.maxItems", 2);
-        m.put("run.threads", 1);
-        m.put("run.logInterval", 1);
-        m.put("classifier.updateInterval", 2);
-        m.put("cpm.warmupSteps", 0);
+        Map<String, Object> m = Map.of("optim.steps", 2, "optim.warmupSteps", 1, "optim.batchSize", 2,
+                "image.size", 64, "data.trainItems", 8, "data.testItems", 2, "eval.maxItems", 2, "run.threads", 1,
+                "run.logInterval", 1, "cpm.warmupSteps", 0);
         Path file = tmp.resolve("quick.json");
         Files.writeString(file, RecipeJson.toJson(Presets.get("tiny").with(m)));
         return file;
     }
 
-    private static Path copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
+    /** The files under {@code dir}, relative to it. */
+    private static List<String> files(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
         }
-        return to;
     }
 
     private static String[] concat(String[] a, String... b) {
