@@ -16,6 +16,8 @@ public final class CoverageScore {
 
     private double sum;
     private int items;
+    /** Each item's Jaccard index in the order added, so parts of a split scored apart join exactly. */
+    private double[] values = new double[16];
 
     /**
      * @param classProbsAfterAudio (B, N, C + 1) class probabilities (softmax or GMM posterior) after the last
@@ -66,9 +68,29 @@ public final class CoverageScore {
                     union++;
                 }
             }
-            sum += union == 0 ? 1.0 : inter / (double) union;
-            items++;
+            addItem(union == 0 ? 1.0 : inter / (double) union);
         }
+    }
+
+    /** Adds the items of another score (a part of the split scored elsewhere) after those added here. */
+    public void addAll(double[] itemScores) {
+        for (double v : itemScores) {
+            addItem(v);
+        }
+    }
+
+    /** The items' Jaccard indices in the order they were added. */
+    public double[] itemScores() {
+        return java.util.Arrays.copyOf(values, items);
+    }
+
+    private void addItem(double jaccard) {
+        if (items == values.length) {
+            values = java.util.Arrays.copyOf(values, 2 * items);
+        }
+        values[items] = jaccard;
+        sum += jaccard;
+        items++;
     }
 
     /** Mean Jaccard index over the items added; NaN when none. */

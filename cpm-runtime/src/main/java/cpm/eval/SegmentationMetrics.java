@@ -45,7 +45,7 @@ public final class SegmentationMetrics {
      * Per-class result; NaN where the class never occurred (it then does not enter the means), except the IoU of
      * {@code cavp}, which is 0 there as in CAVP (and enters its mean).
      */
-    public record ClassScore(String name, double iou, double fbeta, long pixels) {
+    public record ClassScore(String name, double iou, double fbeta, long pixels) implements java.io.Serializable {
     }
 
     private final List<String> classes;
@@ -146,6 +146,21 @@ public final class SegmentationMetrics {
      * @param clipId the clip's id, or null (frames without one form one clip)
      */
     public void add(String clipId, int[] predLabels, float[] foregroundProb, int[] gtLabels, int h, int w) {
+        add(score(clipId, predLabels, foregroundProb, gtLabels, h, w));
+    }
+
+    /**
+     * What one frame adds to the sums, computed apart from them: frames scored on other machines and added here in
+     * the split's order ({@link #add(Frame)}) give the very numbers adding their pixels here gives. {@code tp},
+     * {@code fp}, {@code fn} per class; per-image only: each class's IoU and F_beta (NaN where the class is in
+     * neither map), the binary IoU and the F-measure curve (null without foreground ground truth).
+     */
+    public record Frame(String clip, boolean leftOut, long[] tp, long[] fp, long[] fn, double[] classIou,
+                        double[] classF, double iou, double[] curve) implements java.io.Serializable {
+    }
+
+    /** Scores one frame of a clip ({@link #add(String, int[], float[], int[], int, int)}) without adding it. */
+    public Frame score(String clipId, int[] predLabels, float[] foregroundProb, int[] gtLabels, int h, int w) {
         int n = h * w;
         if (predLabels.length != n || gtLabels.length != n || (foregroundProb != null && foregroundProb.length != n)) {
             throw new IllegalArgumentException("metrics: frame of " + h + "x" + w + " = " + n + " pixels, found "
@@ -154,8 +169,7 @@ public final class SegmentationMetrics {
         }
         int c = classes.size();
         if (msOnly && !MultiSourceFrames.contains(gtLabels, c)) {
-            leftOut++;
-            return;
+            return new Frame(clipId, true, null, null, null, null, null, Double.NaN, null);
         }
         long[] ftp = new long[c];
         long[] ffp = new long[c];
@@ -174,32 +188,16 @@ public final class SegmentationMetrics {
                 ffn[g]++;
             }
         }
-        for (int k = 0; k < c; k++) {
-            tp[k] += ftp[k];
-            fp[k] += ffp[k];
-            fn[k] += ffn[k];
-            gtPixels[k] += ftp[k] + ffn[k];
-        }
-        images++;
         if (!perImage) {
-            return;
+            return new Frame(clipId, false, ftp, ffp, ffn, null, null, Double.NaN, null);
         }
+        double[] classIou = new double[c];
+        double[] classF = new double[c];
         for (int k = 0; k < c; k++) {
             long union = ftp[k] + ffp[k] + ffn[k];
-            if (union > 0) {
-                classIouSum[k] += (double) ftp[k] / union;
-                classIouFrames[k]++;
-            }
-            if (union > 0) { // AVSBench divides by frames with the class in ground truth or prediction
-                classFSum[k] += fbeta(ftp[k], ffp[k], ffn[k], beta2);
-                classFFrames[k]++;
-            }
-        }
-        if (clips == 0 || !java.util.Objects.equals(clip, clipId)) {
-            closeClip();
-            clip = clipId;
-            clips++;
-            byClip |= clipId != null;
+            // AVSBench divides by frames with the class in ground truth or prediction
+            classIou[k] = union > 0 ? (double) ftp[k] / union : Double.NaN;
+            classF[k] = union > 0 ? fbeta(ftp[k], ffp[k], ffn[k], beta2) : Double.NaN;
         }
         // binary "not background" maps
         long inter = 0;
@@ -212,7 +210,8 @@ public final class SegmentationMetrics {
             unionFg += pf || gf ? 1 : 0;
             gtFg += gf ? 1 : 0;
         }
-        iouSum += gtFg == 0 ? (double) (n - unionFg) / n : (double) inter / unionFg;
+        double iou = gtFg == 0 ? (double) (n - unionFg) / n : (double) inter / unionFg;
+        double[] curve = null;
         if (gtFg > 0) {
             if (foregroundProb == null) {
                 throw new IllegalArgumentException("metrics: the per-image protocol needs foreground probabilities");
@@ -227,14 +226,58 @@ public final class SegmentationMetrics {
                     tpAt[k]++;
                 }
             }
+            curve = new double[THRESHOLDS];
             long pred = 0;
             long hit = 0;
             for (int k = THRESHOLDS - 1; k >= 0; k--) {
                 pred += predAt[k + 1];
                 hit += tpAt[k + 1];
-                double f = fbeta(hit, pred - hit, gtFg - hit, beta2);
-                curveSum[k] += f;
-                clipCurve[k] += f;
+                curve[k] = fbeta(hit, pred - hit, gtFg - hit, beta2);
+            }
+        }
+        return new Frame(clipId, false, ftp, ffp, ffn, classIou, classF, iou, curve);
+    }
+
+    /** Adds a frame {@link #score} scored (here or in another process with the same classes and protocol). */
+    public void add(Frame f) {
+        if (f.leftOut()) {
+            leftOut++;
+            return;
+        }
+        int c = classes.size();
+        if (f.tp().length != c) {
+            throw new IllegalArgumentException("metrics: frame scored over " + f.tp().length + " classes, expected "
+                    + c);
+        }
+        for (int k = 0; k < c; k++) {
+            tp[k] += f.tp()[k];
+            fp[k] += f.fp()[k];
+            fn[k] += f.fn()[k];
+            gtPixels[k] += f.tp()[k] + f.fn()[k];
+        }
+        images++;
+        if (!perImage) {
+            return;
+        }
+        for (int k = 0; k < c; k++) {
+            if (!Double.isNaN(f.classIou()[k])) {
+                classIouSum[k] += f.classIou()[k];
+                classIouFrames[k]++;
+                classFSum[k] += f.classF()[k];
+                classFFrames[k]++;
+            }
+        }
+        if (clips == 0 || !java.util.Objects.equals(clip, f.clip())) {
+            closeClip();
+            clip = f.clip();
+            clips++;
+            byClip |= f.clip() != null;
+        }
+        iouSum += f.iou();
+        if (f.curve() != null) {
+            for (int k = THRESHOLDS - 1; k >= 0; k--) {
+                curveSum[k] += f.curve()[k];
+                clipCurve[k] += f.curve()[k];
             }
             curveFrames++;
             clipCurveFrames++;

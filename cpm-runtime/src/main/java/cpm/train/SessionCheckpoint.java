@@ -85,6 +85,11 @@ public final class SessionCheckpoint {
         }
     }
 
+    /** The steps trained when the checkpoint was saved (what {@link #restore} sets the session to). */
+    public static long stepOf(Checkpoint c, Path file) {
+        return metaLong(c, file, "step");
+    }
+
     private static long metaLong(Checkpoint c, Path file, String key) {
         String v = c.meta().get(key);
         try {

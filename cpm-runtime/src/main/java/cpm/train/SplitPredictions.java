@@ -32,9 +32,23 @@ public final class SplitPredictions {
      */
     public static int forEach(TrainingSession session, AvsDataset data, int limit, boolean silence,
                               CoverageScore coverage, Visitor visitor) {
+        return forEach(session, data, 0, limit, silence, coverage, visitor);
+    }
+
+    /**
+     * As above from item {@code from} on (a batch boundary, so every batch holds the items it holds in a walk from
+     * the start: a split can be evaluated in parts); returns the number of items visited.
+     */
+    public static int forEach(TrainingSession session, AvsDataset data, int from, int limit, boolean silence,
+                              CoverageScore coverage, Visitor visitor) {
         var recipe = session.recipe();
-        int seen = 0;
+        int seen = from;
         try (BatchLoader loader = new BatchLoader(data, null, recipe, false, recipe.run().seed())) {
+            if (from % loader.batchSize() != 0) {
+                throw new IllegalArgumentException("evaluation from item " + from + ": expected a multiple of the "
+                        + "batch size " + loader.batchSize());
+            }
+            loader.seek(from);
             while (seen < limit) {
                 try (NDScope scope = new NDScope(); NDManager m = session.manager().newSubManager()) {
                     scope.suppressNotUsedWarning();
@@ -49,6 +63,6 @@ public final class SplitPredictions {
                 }
             }
         }
-        return seen;
+        return seen - from;
     }
 }

@@ -357,13 +357,24 @@ public final class TrainingSession implements AutoCloseable {
 
     /** Evaluation results: means, per-class scores, coverage, and the protocol they were computed under. */
     public record EvalResult(String split, String protocol, double miou, double fbeta, int images,
-                             List<SegmentationMetrics.ClassScore> perClass, double coverage, boolean silenced) {
+                             List<SegmentationMetrics.ClassScore> perClass, double coverage, boolean silenced)
+            implements java.io.Serializable { // results travel from cluster tasks (./cpm ablate --spark)
     }
 
     /** Evaluates on a split; {@code silence} zeroes the audio (the benchmark must need it). */
     public EvalResult evaluate(String split, int maxItems, boolean silence) {
         try (Precision.Scope precision = Precision.use(recipe.run().precision())) {
             return new Evaluator(this).run(split, maxItems, silence);
+        }
+    }
+
+    /**
+     * Scores {@code count} evaluation batches of a split from batch {@code first} on, a part of what
+     * {@link #evaluate} scores; {@link EvalParts#join} joins the parts.
+     */
+    public EvalParts.Part evaluatePart(String split, int maxItems, boolean silence, int first, int count) {
+        try (Precision.Scope precision = Precision.use(recipe.run().precision())) {
+            return new Evaluator(this).part(split, maxItems, silence, first, count);
         }
     }
 

@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "ablate", mixinStandardHelpOptions = true,
         description = "Train the rows of the paper's Table 4 or 5 on equal budgets and print the table.")
-final class AblateCommand implements Callable<Integer> {
+public final class AblateCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "RECIPE", description = "the base recipe (e.g. tiny)")
     String recipe;
@@ -68,6 +68,11 @@ final class AblateCommand implements Callable<Integer> {
             + "the results are the same")
     int parallel;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "run each (row, seed) as a task of an Apache "
+            + "Spark application on MASTER (local[K], local-cluster[...], spark://HOST:PORT, ...; docs/scale.md); "
+            + "the results are the same")
+    String spark;
+
     @Mixin
     SetOption set;
 
@@ -92,6 +97,10 @@ final class AblateCommand implements Callable<Integer> {
         if (parallel < 1) {
             throw new Main.BadInput("--parallel: found " + parallel + ", expected at least 1");
         }
+        if (spark != null && parallel > 1) {
+            throw new Main.BadInput("--parallel: found " + parallel + " with --spark, expected 1: the cluster's "
+                    + "executors run the trainings side by side");
+        }
         Recipe base = Cli.recipe(recipe, set);
         if (steps != null) {
             base = TrainCommand.withSteps(base, steps);
@@ -101,8 +110,10 @@ final class AblateCommand implements Callable<Integer> {
         }
         Path dir = out != null ? out : Path.of("runs", "ablation-table" + table);
         List<Ablations.Row> rows = selected(table == 4 ? Ablations.table4(base) : Ablations.table5(base));
-        try (RunLock lock = new RunFolder(dir).lock("--out", "ablate")) { // each row's run locks its own folder too
-            return trainRows(base, dir, rows, stop);
+        // the cluster first: a --spark that cannot start leaves no folder behind
+        try (Cluster cluster = spark == null ? null : Cluster.connect(spark);
+             RunLock lock = new RunFolder(dir).lock("--out", "ablate")) { // each row's run locks its own folder too
+            return trainRows(base, dir, rows, stop, cluster);
         }
     }
 
@@ -121,7 +132,7 @@ final class AblateCommand implements Callable<Integer> {
         return all.stream().filter(r -> only.contains(r.name())).toList();
     }
 
-    private int trainRows(Recipe base, Path dir, List<Ablations.Row> rows, StopSignals stop) {
+    private int trainRows(Recipe base, Path dir, List<Ablations.Row> rows, StopSignals stop, Cluster cluster) {
         int firstSeed = seed != null ? seed : base.run().seed();
         List<ParallelRuns.Job> jobs = new ArrayList<>();
         for (Ablations.Row row : rows) {
@@ -133,7 +144,9 @@ final class AblateCommand implements Callable<Integer> {
         }
         String what = "ablation table " + table;
         RowRun[] done;
-        if (parallel == 1) {
+        if (cluster != null) {
+            done = cluster.train(what, jobs);
+        } else if (parallel == 1) {
             done = oneAfterAnother(what, jobs, stop);
         } else {
             ParallelRuns.Outcome o = new ParallelRuns(what, Math.min(parallel, jobs.size()), !noProgress, stop)
@@ -196,7 +209,7 @@ final class AblateCommand implements Callable<Integer> {
     }
 
     /** One run of a row: its final test scores and its history. */
-    record RowRun(TrainingSession.EvalResult test, TrainingSession.EvalResult silenced, History history) {
+    public record RowRun(TrainingSession.EvalResult test, TrainingSession.EvalResult silenced, History history) {
     }
 
     /** The runs one after another, each with its progress bar. */
@@ -218,6 +231,11 @@ final class AblateCommand implements Callable<Integer> {
     /** Trains one row's recipe for its optim.steps in {@code runDir} and evaluates it, as {@code ./cpm train} does. */
     static RowRun runOne(Recipe rec, Path runDir, boolean progress) {
         return runOne(rec, runDir, progress, null, Cli.err());
+    }
+
+    /** As above without a progress bar, logging to {@code log}: a task on a cluster's executor ({@link Cluster}). */
+    public static RowRun runOne(Recipe rec, Path runDir, PrintStream log) {
+        return runOne(rec, runDir, false, null, log);
     }
 
     /** As above, logging to {@code log}; {@code stop} (if not null) interrupts the run on SIGINT / SIGTERM. */

@@ -54,6 +54,10 @@ final class EvalCommand implements Callable<Integer> {
             + "(N or step-N; eval-SPLIT-step-N.csv) or a .ckpt file (default: ${DEFAULT-VALUE})")
     String checkpoint;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "score the split as tasks of an Apache Spark "
+            + "application on MASTER, a run of evaluation batches each (docs/scale.md); the scores are the same")
+    String spark;
+
     @Override
     public Integer call() {
         if (!List.of("train", "val", "test").contains(split)) {
@@ -75,25 +79,43 @@ final class EvalCommand implements Callable<Integer> {
                 dataName = RunFolder.dataName(data);
                 r = Cli.withData(r, data);
             }
-            try (TrainingSession s = new TrainingSession(r)) {
-                SessionCheckpoint.restore(s, c, ck);
-                TrainingSession.EvalResult e = s.evaluate(split, r.eval().maxItems(), silence);
-                String tag = tag(ck);
-                tag = tag.isEmpty() || otherProtocol.isEmpty() ? tag + otherProtocol : tag + "-" + otherProtocol;
-                List<Path> written = folder.writeEval(e, tag, dataName);
-                Cli.out().printf(Locale.ROOT, "%s mIoU %.4f  F-beta %.4f  (%s protocol, %d images, step %d)%n", split,
-                        e.miou(), e.fbeta(), e.protocol(), e.images(), s.stepsDone());
-                Cli.out().printf("per class (%s protocol):%n", e.protocol());
-                for (var cs : e.perClass()) {
-                    Cli.out().printf(Locale.ROOT, "  %-12s IoU %.4f  F %.4f  pixels %d%n", cs.name(), cs.iou(),
-                            cs.fbeta(), cs.pixels());
-                }
-                Cli.out().println("wrote " + written.get(0) + " and " + written.get(1).getFileName()
-                        + (dataName == null && otherProtocol.isEmpty() ? "" : " (the run's own "
-                        + folder.evalFile(split, silence).getFileName() + " is kept)"));
+            Scored scored = spark == null ? here(r, c, ck) : onCluster(r, c, ck);
+            TrainingSession.EvalResult e = scored.result();
+            String tag = tag(ck);
+            tag = tag.isEmpty() || otherProtocol.isEmpty() ? tag + otherProtocol : tag + "-" + otherProtocol;
+            List<Path> written = folder.writeEval(e, tag, dataName);
+            Cli.out().printf(Locale.ROOT, "%s mIoU %.4f  F-beta %.4f  (%s protocol, %d images, step %d)%n", split,
+                    e.miou(), e.fbeta(), e.protocol(), e.images(), scored.step());
+            Cli.out().printf("per class (%s protocol):%n", e.protocol());
+            for (var cs : e.perClass()) {
+                Cli.out().printf(Locale.ROOT, "  %-12s IoU %.4f  F %.4f  pixels %d%n", cs.name(), cs.iou(),
+                        cs.fbeta(), cs.pixels());
             }
+            Cli.out().println("wrote " + written.get(0) + " and " + written.get(1).getFileName()
+                    + (dataName == null && otherProtocol.isEmpty() ? "" : " (the run's own "
+                    + folder.evalFile(split, silence).getFileName() + " is kept)"));
         }
         return 0;
+    }
+
+    /** The scores and the step of the checkpoint they are of. */
+    private record Scored(TrainingSession.EvalResult result, long step) {
+    }
+
+    /** Scored in this process. */
+    private Scored here(Recipe r, Checkpoint c, Path ck) {
+        try (TrainingSession s = new TrainingSession(r)) {
+            SessionCheckpoint.restore(s, c, ck);
+            return new Scored(s.evaluate(split, r.eval().maxItems(), silence), s.stepsDone());
+        }
+    }
+
+    /** Scored by the cluster's tasks, with no model here. */
+    private Scored onCluster(Recipe r, Checkpoint c, Path ck) {
+        try (Cluster cluster = Cluster.connect(spark)) { // once the run is read: a wrong --run costs no start-up
+            return new Scored(cluster.evaluate(r, ck, split, r.eval().maxItems(), silence),
+                    SessionCheckpoint.stepOf(c, ck));
+        }
     }
 
     /** {@code r} scored under --protocol (its recipe rules, e.g. per-image needs binary labels, still hold). */

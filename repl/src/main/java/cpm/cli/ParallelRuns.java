@@ -26,10 +26,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code [row seed S]} and progress as plain lines, not bars. A failing run stops the others at their next step (with
  * a checkpoint) and starts no more; a signal does the same through {@link StopSignals}.
  */
-final class ParallelRuns {
+public final class ParallelRuns {
 
     /** One training of the ablation: its row, seed, recipe and run folder. */
-    record Job(String row, int seed, Recipe recipe, Path dir) {
+    public record Job(String row, int seed, Recipe recipe, Path dir) {
     }
 
     /** The results in the jobs' order, or the exit status of runs a signal stopped. */
@@ -46,6 +46,12 @@ final class ParallelRuns {
         this.threads = threads;
         this.progress = progress;
         this.stop = stop;
+    }
+
+    /** Readies a thread other than main for a training: libtorch loaded, grad mode off as on the main thread. */
+    public static void prepareThread() {
+        Engine.getInstance();               // loads libtorch: JniUtils needs it
+        JniUtils.setGradMode(false);        // a new thread starts with it on
     }
 
     Outcome run(List<Job> jobs) {
@@ -76,8 +82,7 @@ final class ParallelRuns {
                 try (PrintStream log = PrefixedLines.of(err, "[" + job.row() + " seed " + job.seed() + "] ")) {
                     Cli.OUT.set(out);
                     Cli.ERR.set(err);
-                    Engine.getInstance();               // loads libtorch: JniUtils needs it
-                    JniUtils.setGradMode(false);        // as on the main thread; a new thread starts with it on
+                    prepareThread();
                     err.printf(Locale.ROOT, "%s: %s started%n", what, name);
                     results[k] = AblateCommand.runOne(job.recipe(), job.dir(), progress, stop, log);
                 } catch (StopRequestListener.Interrupted e) {
