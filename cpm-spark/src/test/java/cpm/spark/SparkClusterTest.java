@@ -27,7 +27,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ablate --spark} and {@code eval --spark} on a real standalone cluster (a master and two worker JVMs on
+ * {@code ablate --spark}, {@code eval --spark} and {@code sweep --spark} on a real standalone cluster (a master and two worker JVMs on
  * 127.0.0.1, one core each), started once for the class: each writes byte for byte what the local command writes,
  * also when a task fails and Spark retries it.
  */
@@ -131,6 +131,23 @@ class SparkClusterTest {
 
     @Test
     @Order(3)
+    void sweepOnTheClusterWritesTheLocalTables() throws IOException {
+        Path recipe = writeRecipe();
+        String[] args = {"sweep", recipe.toString(), "--set", "classifier.components=1,3", "--no-progress"};
+        Result local = cpm(concat(args, "--out", tmp.resolve("sweep-local").toString()));
+        assertEquals(0, local.code(), local.err());
+        Result spark = cpm(concat(args, "--out", tmp.resolve("sweep-spark").toString(), "--spark", MASTER));
+        assertEquals(0, spark.code(), spark.err());
+        assertEquals(local.out().replace("sweep-local", "sweep-spark"), spark.out(), "the same table printed");
+        for (String file : List.of("sweep.csv", "sweep-summary.csv")) {
+            assertEquals(Files.readString(tmp.resolve("sweep-local").resolve(file)).replace("sweep-local", "sweep-spark"),
+                    Files.readString(tmp.resolve("sweep-spark").resolve(file)), file);
+        }
+        assertTrue(Files.exists(tmp.resolve("sweep-spark/sweep.png")), "the driver draws the chart");
+    }
+
+    @Test
+    @Order(4)
     void anotherMasterWhileTheClusterRunsIsBadInputNamingBoth() {
         Result r = cpm("ablate", "tiny", "--table", "4", "--spark", "local[2]", "--out", tmp.resolve("x").toString());
         assertEquals(2, r.code(), r.err());

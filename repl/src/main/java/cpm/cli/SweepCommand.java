@@ -69,6 +69,11 @@ final class SweepCommand implements Callable<Integer> {
             + "the results are the same")
     int parallel;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "run each (point, seed) as a task of an Apache "
+            + "Spark application on MASTER (local[K], local-cluster[...], spark://HOST:PORT, ...; docs/scale.md); "
+            + "the results are the same")
+    String spark;
+
     @Option(names = "--max-runs", defaultValue = "1000", paramLabel = "N", description = "refuse a grid of more "
             + "runs (points x seeds) than this (default: ${DEFAULT-VALUE})")
     long maxRuns;
@@ -93,6 +98,10 @@ final class SweepCommand implements Callable<Integer> {
         }
         if (parallel < 1) {
             throw new Main.BadInput("--parallel: found " + parallel + ", expected at least 1");
+        }
+        if (spark != null && parallel > 1) {
+            throw new Main.BadInput("--parallel: found " + parallel + " with --spark, expected 1: the cluster's "
+                    + "executors run the trainings side by side");
         }
         Recipe base = Cli.recipe(recipe);
         SweepGrid grid = SweepGrid.parse(sets, base);
@@ -119,8 +128,10 @@ final class SweepCommand implements Callable<Integer> {
                         + "for the sweep (choose another --out)");
             }
         }
-        try (RunLock lock = new RunFolder(dir).lock("--out", "sweep")) { // each run locks its own folder too
-            ParallelRuns.Outcome o = execute(jobs, stop, labels::get);
+        // the cluster first: a --spark that cannot start leaves no folder behind
+        try (Cluster cluster = spark == null ? null : Cluster.connect(spark);
+             RunLock lock = new RunFolder(dir).lock("--out", "sweep")) { // each run locks its own folder too
+            ParallelRuns.Outcome o = execute(jobs, stop, labels::get, cluster);
             if (o.interrupted() != null) {
                 return o.interrupted();
             }
@@ -136,11 +147,15 @@ final class SweepCommand implements Callable<Integer> {
 
     /**
      * Runs the trainings and returns their results in the jobs' order (or the exit status of a signal stop): one
-     * after another, or {@code --parallel K} side by side in this process. The only place that decides where the
-     * runs go; the grid before it and the results after it do not depend on it.
+     * after another, {@code --parallel K} side by side in this process, or one task each on a cluster
+     * ({@code --spark}). The only place that decides where the runs go; the grid before it and the results after it
+     * do not depend on it.
      */
     private ParallelRuns.Outcome execute(List<ParallelRuns.Job> jobs, StopSignals stop,
-                                         Function<ParallelRuns.Job, String> label) {
+                                         Function<ParallelRuns.Job, String> label, Cluster cluster) {
+        if (cluster != null) {
+            return new ParallelRuns.Outcome(cluster.train("sweep", jobs), null);
+        }
         if (parallel == 1) {
             return new SequentialRuns("sweep", !noProgress, stop, label).run(jobs);
         }
