@@ -84,6 +84,37 @@ public final class CpuKernels {
         return decided;
     }
 
+    /**
+     * Switches libtorch's NNPACK convolutions off (at::globalContext().setUserEnabledNNPACK(false)), once the
+     * engine is loaded. On CPUs NNPACK does not support, libtorch 2.7.1 tries to initialise it again at every
+     * convolution that might use it and writes "Could not initialize NNPACK! Reason: Unsupported hardware." to
+     * stderr each time (about a thousand lines per bench run, ~0.2 ms per call); with the flag off it never asks.
+     * Where NNPACK works it is used only for batches of 16 or more without gradient, where oneDNN serves too.
+     *
+     * @return whether libtorch reports NNPACK off afterwards (false if libtorch_cpu was not found in the process)
+     */
+    public static synchronized boolean disableNnpack() {
+        String lib = loaded("libtorch_cpu.so");
+        if (lib == null) {
+            return false;
+        }
+        com.sun.jna.NativeLibrary torch = com.sun.jna.NativeLibrary.getInstance(lib);
+        com.sun.jna.Pointer context = torch.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
+        torch.getFunction("_ZN2at7Context20setUserEnabledNNPACKEb").invokeVoid(new Object[] {context, 0});
+        return (torch.getFunction("_ZNK2at7Context17userEnabledNNPACKEv").invokeInt(new Object[] {context}) & 0xff)
+                == 0;
+    }
+
+    /** The path of a shared library this process has loaded, from /proc/self/maps; null if none. */
+    static String loaded(String name) {
+        try (java.util.stream.Stream<String> maps = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/self/maps"))) {
+            return maps.map(l -> l.substring(l.lastIndexOf(' ') + 1)).filter(p -> p.endsWith("/" + name))
+                    .findFirst().orElse(null);
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The variable's value in the process's own environment (not Java's copy of it taken at start). */
     public static String current() {
         return Holder.C.getenv(VARIABLE);

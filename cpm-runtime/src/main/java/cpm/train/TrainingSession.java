@@ -93,6 +93,7 @@ public final class TrainingSession implements AutoCloseable {
         Sections.Cpm cpm = recipe.cpm();
         this.seed = run.seed();
         Engine engine = Engine.getInstance();
+        CpuKernels.disableNnpack();
         Device device = device(recipe);
         if (CpuKernels.needed(recipe.image().backbone(), !device.isGpu())) {
             CpuKernels.apply(System.err); // oneDNN's SIGFPE in ResNet-50's backward on some CPUs

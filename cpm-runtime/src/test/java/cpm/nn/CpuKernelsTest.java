@@ -50,7 +50,14 @@ class CpuKernelsTest {
         assertTrue(out.contains("ok"), out);
     }
 
-    private static String probe(Map<String, String> env) throws Exception {
+    @Test
+    void nnpackOffMeansNoWarningPerConvolution() throws Exception {
+        String out = probe(Map.of(), "nnpack");
+        assertTrue(out.contains("nnpack-off=true"), out);
+        assertFalse(out.contains("NNPACK"), "libtorch still tried NNPACK:\n" + out);
+    }
+
+    private static String probe(Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-cp");
@@ -63,6 +70,7 @@ class CpuKernelsTest {
             }
         }
         cmd.add(Probe.class.getName());
+        cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().remove(CpuKernels.VARIABLE);
         pb.environment().remove("DNNL_MAX_CPU_ISA");
@@ -82,6 +90,15 @@ class CpuKernelsTest {
     /** The child JVM: cap, then one 8-channel 3x3 convolution's input gradient against the float64 one. */
     public static final class Probe {
         public static void main(String[] args) {
+            if (args.length > 0 && args[0].equals("nnpack")) {
+                Engine.getInstance();
+                System.out.println("nnpack-off=" + CpuKernels.disableNnpack());
+                try (NDManager m = NDManager.newBaseManager(); Weights w = new Weights(m.newSubManager(), 3)) {
+                    Conv conv = new Conv(w, 8, 8, 3, 1, false); // batch 16 without gradient: NNPACK's case
+                    System.out.println("sum=" + conv.forward(m.ones(new Shape(16, 8, 9, 7))).sum().getFloat());
+                }
+                return;
+            }
             String isa = CpuKernels.apply(System.out);
             double[] err = eightChannelGradientError();
             System.out.println("isa=" + isa + " env=" + CpuKernels.current() + " max|error|=" + err[0]
