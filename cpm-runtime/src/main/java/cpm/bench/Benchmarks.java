@@ -42,7 +42,8 @@ public final class Benchmarks {
     }
 
     /** The sections of {@link #runAll()}, in order. */
-    public static final List<String> SECTIONS = List.of("matmul", "train", "eval", "hungarian", "gmm", "memory");
+    public static final List<String> SECTIONS = List.of("matmul", "train", "paper", "eval", "hungarian", "gmm",
+            "memory");
 
     /** A training-step measurement: the median total and the medians of each part, in ms. */
     public record StepTiming(String recipe, int threads, int batch, double medianMs, double p90Ms, double meanMs,
@@ -109,6 +110,9 @@ public final class Benchmarks {
                 }
                 bf16Step(fp32, t);
             }
+        }
+        if (options.runs("paper")) {
+            PaperShapeBench.run(this);
         }
         if (options.runs("eval")) {
             eval(Presets.get("tiny"), options.threads.get(0));
@@ -189,10 +193,15 @@ public final class Benchmarks {
      * ratio row is the median of per-round ratios. The toolkit's rows pool the steps of all rounds.
      */
     public StepTiming trainStep(Recipe base, int threads) {
+        return trainStep(base, threads, options.warmup, options.steps);
+    }
+
+    /** As {@link #trainStep(Recipe, int)} with its own warm-up and timed steps per round. */
+    StepTiming trainStep(Recipe base, int threads, int warmup, int steps) {
         Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
         int batch = r.optim().batchSize();
         int rounds = options.reference == null ? 1 : STEP_ROUNDS;
-        int n = options.steps * rounds;
+        int n = steps * rounds;
         double[] total = new double[n];
         double[] compute = new double[n];
         double[] cpu = new double[n];
@@ -206,12 +215,12 @@ public final class Benchmarks {
         try (TrainingSession s = new TrainingSession(r)) {
             flops = 3L * s.model().flopsPerImage() * batch;
             s.loader().warmUp();                    // steady-state data, as from the second epoch (change 14)
-            for (int i = 0; i < options.warmup; i++) {
+            for (int i = 0; i < warmup; i++) {
                 losses.add(s.step().loss());
             }
             for (int round = 0; round < rounds; round++) {
-                int from = round * options.steps;
-                for (int i = from; i < from + options.steps; i++) {
+                int from = round * steps;
+                for (int i = from; i < from + steps; i++) {
                     long p0 = processCpuNs();
                     long c0 = cpuNs();
                     long t0 = System.nanoTime();
@@ -227,10 +236,10 @@ public final class Benchmarks {
                         parts[k][i] = p[k];
                     }
                 }
-                oursWall.add(Stats.median(java.util.Arrays.copyOfRange(compute, from, from + options.steps)));
-                oursCpu.add(Stats.median(java.util.Arrays.copyOfRange(cpu, from, from + options.steps)));
+                oursWall.add(Stats.median(java.util.Arrays.copyOfRange(compute, from, from + steps)));
+                oursCpu.add(Stats.median(java.util.Arrays.copyOfRange(cpu, from, from + steps)));
                 if (options.reference != null) {
-                    for (BenchRow row : referenceRound(base, threads)) {
+                    for (BenchRow row : referenceRound(base, threads, warmup, steps)) {
                         refRows.computeIfAbsent(row.name(), k -> new ArrayList<>()).add(row);
                     }
                 }
@@ -248,12 +257,12 @@ public final class Benchmarks {
                 mean, med, flops, losses, Stats.median(compute), Stats.median(cpu), Stats.median(proc));
         stepTimings.add(st);
         String id = "recipe=" + base.name() + " threads=" + threads;
-        String roundsNote = rounds > 1 ? " (" + rounds + " rounds of " + options.steps + ", alternating with the"
+        String roundsNote = rounds > 1 ? " (" + rounds + " rounds of " + steps + ", alternating with the"
                 + " reference)" : "";
         add("train_step_ms", "ms", st.medianMs(), String.format(Locale.ROOT,
                 "%s batch=%d median of %d after %d warm-up%s, the data set's sounds rendered before (as from the"
                         + " second epoch); p90=%.1f mean=%.1f; without data %.1f; %s; load=%s", id,
-                batch, n, options.warmup, roundsNote, st.p90Ms(), mean, st.computeMs(), split, Machine.load()));
+                batch, n, warmup, roundsNote, st.p90Ms(), mean, st.computeMs(), split, Machine.load()));
         if (threads == 1) {
             add("train_step_cpu_ms", "ms", st.cpuMs(), id + " CPU time of the stepping thread, median (one"
                     + " intra-op thread: all engine work runs on it; insensitive to other load)");
@@ -296,11 +305,11 @@ public final class Benchmarks {
     }
 
     /** One run of the same step in PyTorch from Python (bench/reference/train_step_ref.py); empty if it fails. */
-    private List<BenchRow> referenceRound(Recipe base, int threads) {
+    private List<BenchRow> referenceRound(Recipe base, int threads, int warmup, int steps) {
         Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
         try {
             int classes = Datasets.open(r, "train").classes().size();
-            return options.reference.trainStep(r, threads, options.warmup, options.steps, classes);
+            return options.reference.trainStep(r, threads, warmup, steps, classes);
         } catch (java.io.IOException e) {
             log.println("  reference skipped: " + e.getMessage());
             return List.of();

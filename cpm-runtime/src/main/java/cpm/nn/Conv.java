@@ -20,6 +20,7 @@ public final class Conv {
     }
 
     public NDArray forward(NDArray x) {
+        CpuKernels.convolving();
         if (Precision.low()) { // bf16 compute, float32 result; the bias is added in float32
             NDArray y = Bf16Kernels.conv2d(x, weight, stride.get(0), padding.get(0));
             return bias == null ? y : y.add(bias.reshape(1, -1, 1, 1));

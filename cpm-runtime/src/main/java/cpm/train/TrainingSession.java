@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import cpm.nn.CpuKernels;
 import cpm.data.AvsDataset;
 import cpm.data.Batch;
 import cpm.data.BatchLoader;
@@ -92,11 +93,16 @@ public final class TrainingSession implements AutoCloseable {
         Sections.Cpm cpm = recipe.cpm();
         this.seed = run.seed();
         Engine engine = Engine.getInstance();
+        CpuKernels.disableNnpack();
+        Device device = device(recipe);
+        if (CpuKernels.needed(recipe.image().backbone(), !device.isGpu())) {
+            CpuKernels.apply(System.err); // oneDNN's SIGFPE in ResNet-50's backward on some CPUs
+        }
         if (run.threads() > 0) {
             JniUtils.setNumThreads(run.threads());
         }
         engine.setRandomSeed((int) seed);
-        this.root = NDManager.newBaseManager(device(recipe));
+        this.root = NDManager.newBaseManager(device);
         this.train = Datasets.open(recipe, "train");
         this.classes = train.classes();
         this.numClasses = classes.size();
