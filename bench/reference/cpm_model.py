@@ -325,17 +325,15 @@ class Decoder:
 
 
 def bilinear_matrix(n_in, n_out):
-    """(in, out) weights of 1-D bilinear resizing (align_corners=False), as libtorch's interpolate."""
-    r = torch.zeros(n_in, n_out)
-    scale = n_in / n_out
-    for o in range(n_out):
-        src = max(0.0, scale * (o + 0.5) - 0.5)
-        i0 = int(src)
-        i1 = i0 + 1 if i0 < n_in - 1 else i0
-        l1 = src - i0
-        r[i0, o] += 1 - l1
-        r[i1, o] += l1
-    return r
+    """(in, out) weights of 1-D bilinear resizing (align_corners=False), as libtorch's interpolate (cpm.nn.Resize)."""
+    src = np.maximum(0.0, n_in / n_out * (np.arange(n_out) + 0.5) - 0.5)
+    i0 = src.astype(np.int64)
+    i1 = np.where(i0 < n_in - 1, i0 + 1, i0)
+    l1 = src - i0
+    r = np.zeros((n_in, n_out))
+    np.add.at(r, (i0, np.arange(n_out)), 1 - l1)
+    np.add.at(r, (i1, np.arange(n_out)), l1)
+    return torch.tensor(r, dtype=torch.float32)
 
 
 
@@ -568,5 +566,10 @@ def spectrogram(waves, r):
 
 
 def backbone_input(mag, r):
+    """log(1+x), then to (audio.frames, audio.bins) by DJL's interpolation, which is libtorch's antialiased
+    bilinear kernel (cpm.data.Spectrogram.toBackboneInput)."""
     x = torch.log1p(mag) if r["audio"]["scale"] == "log" else mag
-    return bilinear(x, r["audio"]["frames"] or x.shape[2], r["audio"]["bins"] or x.shape[3])
+    t, f = r["audio"]["frames"] or x.shape[2], r["audio"]["bins"] or x.shape[3]
+    if (t, f) == tuple(x.shape[2:]):
+        return x
+    return F.interpolate(x, size=(t, f), mode="bilinear", align_corners=False, antialias=True)
