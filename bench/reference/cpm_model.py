@@ -25,6 +25,7 @@ class Params:
     def __init__(self, gen):
         self.gen = gen
         self.items = {}
+        self.training = True            # batch norms: batch statistics and running-statistics updates
 
     def add(self, name, shape, kind, fan_in=1, fan_out=1):
         if kind == "zeros":
@@ -117,42 +118,79 @@ def sine_tokens(h, w, dim):
     return out.reshape(1, h * w, dim).float()
 
 
-class Block:
-    def __init__(self, p, name, cin, planes, stride):
-        self.c1 = Conv(p, name + ".conv1", cin, planes, 3, stride)
-        self.n1 = GroupNorm(p, name + ".bn1", planes)
-        self.c2 = Conv(p, name + ".conv2", planes, planes, 3, 1)
-        self.n2 = GroupNorm(p, name + ".bn2", planes)
-        self.down = None
-        if stride != 1 or cin != planes:
-            self.down = (Conv(p, name + ".downsample.0", cin, planes, 1, stride),
-                         GroupNorm(p, name + ".downsample.1", planes))
-        self.out = planes
+class BatchNorm:
+    """cpm.nn.Norm batch / frozen-batch: running statistics as buffers, updated in training (momentum 0.1) unless
+    the stage is frozen or the norm is frozen-batch; F.batch_norm."""
+
+    def __init__(self, p, name, c, frozen):
+        self.g = p.add(name + ".gamma", (c,), "ones")
+        self.b = p.add(name + ".beta", (c,), "zeros")
+        self.mean, self.var = torch.zeros(c), torch.ones(c)
+        self.p, self.frozen = p, frozen
 
     def __call__(self, x):
-        y = F.relu(self.n1(self.c1(x)))
-        y = self.n2(self.c2(y))
+        return F.batch_norm(x, self.mean, self.var, self.g, self.b, self.p.training and not self.frozen, 0.1, 1e-5)
+
+
+def norm(p, name, c, kind, frozen=False):
+    return GroupNorm(p, name, c) if kind == "group" else BatchNorm(p, name, c, frozen or kind == "frozen-batch")
+
+
+class Block:
+    """cpm.model.ResidualBlock: basic (two 3x3) or bottleneck (1x1, 3x3 with the stride, 1x1 to 4x planes)."""
+
+    def __init__(self, p, name, cin, planes, stride, kind="group", bottleneck=False, frozen=False):
+        out = planes * 4 if bottleneck else planes
+        if bottleneck:
+            shapes = [(cin, planes, 1, 1), (planes, planes, 3, stride), (planes, out, 1, 1)]
+        else:
+            shapes = [(cin, planes, 3, stride), (planes, planes, 3, 1)]
+        self.convs = [Conv(p, name + ".conv%d" % (i + 1), a, b, k, st) for i, (a, b, k, st) in enumerate(shapes)]
+        self.norms = [norm(p, name + ".bn%d" % (i + 1), sh[1], kind, frozen) for i, sh in enumerate(shapes)]
+        self.down = None
+        if stride != 1 or cin != out:
+            self.down = (Conv(p, name + ".downsample.0", cin, out, 1, stride),
+                         norm(p, name + ".downsample.1", out, kind, frozen))
+        self.out = out
+
+    def __call__(self, x):
+        y = x
+        for i, (c, n) in enumerate(zip(self.convs, self.norms)):
+            y = n(c(y))
+            if i < len(self.convs) - 1:
+                y = F.relu(y)
         sc = x if self.down is None else self.down[1](self.down[0](x))
         return F.relu(y + sc)
 
 
 class ImageBackbone:
-    def __init__(self, p, width):
+    """cpm.model.ImageBackbone: torchvision's ResNet-18/34/50 at a width multiplier; image.frozenStages: the stem
+    (1) and layer1.. (2..) frozen, their batch norms in inference mode."""
+
+    def __init__(self, p, width, arch="resnet18", kind="group", frozen=0):
+        blocks, bottleneck = {"resnet18": ([2, 2, 2, 2], False), "resnet34": ([3, 4, 6, 3], False),
+                              "resnet50": ([3, 4, 6, 3], True)}[arch]
         ch = lambda b: max(1, round(b * width))
         stem = ch(64)
         self.conv1 = Conv(p, "backbone.conv1", 3, stem, 7, 2)
-        self.bn1 = GroupNorm(p, "backbone.bn1", stem)
+        self.bn1 = norm(p, "backbone.bn1", stem, kind, frozen >= 1)
         self.stages, self.out = [], []
         cin = stem
         for s in range(4):
             planes = ch(64 << s)
-            blocks = []
-            for b in range(2):
-                blk = Block(p, "backbone.layer%d.%d" % (s + 1, b), cin, planes, 2 if b == 0 and s > 0 else 1)
-                blocks.append(blk)
+            stage = []
+            for b in range(blocks[s]):
+                blk = Block(p, "backbone.layer%d.%d" % (s + 1, b), cin, planes, 2 if b == 0 and s > 0 else 1, kind,
+                            bottleneck, frozen >= s + 2)
+                stage.append(blk)
                 cin = blk.out
-            self.stages.append(blocks)
+            self.stages.append(stage)
             self.out.append(cin)
+        frozen_names = (["backbone.conv1.", "backbone.bn1."] if frozen >= 1 else []) + \
+            ["backbone.layer%d." % s for s in range(1, min(4, frozen - 1) + 1)]
+        for k, t in p.items.items():
+            if any(k.startswith(f) for f in frozen_names):
+                t.requires_grad_(False)
 
     def __call__(self, x):
         x = F.relu(self.bn1(self.conv1(x)))
@@ -202,13 +240,20 @@ class PixelDecoder:
 class AudioBackbone:
     """The "cnn" family: stages of two conv-norm-ReLU, the first with stride 2; u_a, tokens, decoded map."""
 
-    def __init__(self, p, cin, width, stages, dim, mask_dim):
-        self.convs, self.norms, self.ch = [], [], []
+    def __init__(self, p, cin, width, stages, dim, mask_dim, family="cnn", kind="group"):
+        self.convs, self.norms, self.ch, self.blocks = [], [], [], []
+        self.family = family
         c_in = cin
+        if family == "resnet":      # a 3x3 stem, then one basic residual block per stage (stride 2)
+            self.stem = (Conv(p, "audio.backbone.conv1", cin, width, 3, 1), norm(p, "audio.backbone.bn1", width, kind))
+            c_in = width
         for s in range(stages):
             c = width << s
-            self.convs.append([Conv(p, "audio.s%d.c0" % s, c_in, c, 3, 2), Conv(p, "audio.s%d.c1" % s, c, c, 3, 1)])
-            self.norms.append([GroupNorm(p, "audio.s%d.n0" % s, c), GroupNorm(p, "audio.s%d.n1" % s, c)])
+            if family == "resnet":
+                self.blocks.append(Block(p, "audio.backbone.layer%d.0" % (s + 1), c_in, c, 2, kind))
+            else:
+                self.convs.append([Conv(p, "audio.s%d.c0" % s, c_in, c, 3, 2), Conv(p, "audio.s%d.c1" % s, c, c, 3, 1)])
+                self.norms.append([norm(p, "audio.s%d.n0" % s, c, kind), norm(p, "audio.s%d.n1" % s, c, kind)])
             self.ch.append(c)
             c_in = c
         self.proj = Conv(p, "audio.proj", self.ch[-1], dim, 1, 1, bias=True)
@@ -223,9 +268,14 @@ class AudioBackbone:
 
     def __call__(self, spec):
         feats, x = [], spec
+        if self.family == "resnet":
+            x = F.relu(self.stem[1](self.stem[0](x)))
         for s in range(self.stages):
-            for i in range(2):
-                x = F.relu(self.norms[s][i](self.convs[s][i](x)))
+            if self.family == "resnet":
+                x = self.blocks[s](x)
+            else:
+                for i in range(2):
+                    x = F.relu(self.norms[s][i](self.convs[s][i](x)))
             feats.append(x)
         ua = self.proj(feats[-1])
         b, _, t, f = ua.shape
@@ -501,12 +551,21 @@ class Model:
         dim, mask_dim = r["decoder"]["hiddenDim"], r["queries"]["dim"]
         self.dim, self.mask_dim, self.C = dim, mask_dim, num_classes
         self.n = r["queries"]["count"]
-        if r["image"]["norm"] != "group" or r["audio"]["backbone"] != "cnn" or r["decoder"]["norm"] != "post":
-            raise SystemExit("reference: only group norm, the cnn audio backbone and a post-norm decoder are mirrored")
-        self.image = ImageBackbone(p, r["image"]["width"])
+        im, au = r["image"], r["audio"]
+        if au["backbone"] not in ("cnn", "resnet") or r["decoder"]["norm"] != "post" or r["decoder"]["dropout"] > 0 \
+                or im["pretrained"] or au["pretrained"]:
+            raise SystemExit("reference: only the cnn and resnet audio backbones, a post-norm decoder without dropout"
+                             " and no pretrained weights are mirrored")
+        self.image = ImageBackbone(p, im["width"], im["backbone"], im["norm"], im["frozenStages"])
         self.pixel = PixelDecoder(p, self.image.out, r["pixelDecoder"]["hiddenDim"], mask_dim, dim,
                                   r["pixelDecoder"]["scales"])
-        self.audio = AudioBackbone(p, r["audio"]["channels"], r["audio"]["width"], 3, dim, mask_dim)
+        # audio token stride 8, or 16 where stride 8 would give more than 1024 tokens (AudioBackbone.tokenStride)
+        t, f = au["frames"] or au["sampleRate"] * au["secondsPerFrame"] // au["hop"] + 1, au["bins"] or au["nFft"] // 2 + 1
+        for _ in range(3):
+            t, f = (t - 1) // 2 + 1, (f - 1) // 2 + 1
+        audio_norm = "batch" if im["norm"] == "frozen-batch" else im["norm"]
+        self.audio = AudioBackbone(p, au["channels"], au["width"], 3 if t * f <= 1024 else 4, dim, mask_dim,
+                                   au["backbone"], audio_norm)
         d = r["decoder"]
         self.decoder = Decoder(p, dim, d["heads"], d["ffnDim"], d["audioLayers"], d["visualLayers"], mask_dim)
         self.head = Linear(p, "classHead", dim, num_classes + 1)

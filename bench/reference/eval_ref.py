@@ -154,6 +154,7 @@ def main():
     frames = read_frames(a.frames)
     n = frames[0].shape[0]
     model = Model(r, a.classes, torch.Generator().manual_seed(a.seed), np.random.default_rng(a.seed))
+    model.p.training = False                                     # batch norms in inference mode
     batch = r["optim"]["batchSize"]
     evaluate(model, r, frames, 0, min(a.warmup, n), batch)       # warm-up, as the toolkit's 8 frames
     if a.profile:

@@ -14,7 +14,7 @@ every classifier.updateInterval steps the Sinkhorn EM (numpy), and every run.log
 Data are seeded random tensors of the batch's shapes (labels with 1-3 rectangles), generated before the timed
 loop, so the step time here is the model's own (compare with the toolkit's step minus data).
 
-Usage: train_step_ref.py --recipe RECIPE.json --threads N [--warmup 5] [--steps 30] [--classes 9] [--profile F]
+Usage: train_step_ref.py --recipe RECIPE.json --threads N [--warmup 5] [--steps 30] [--classes 9] [--batch B] [--profile F]
 Prints CSV rows name,unit,value,detail on stdout.
 
 Debian's torch does its matrix products in OpenBLAS, whose own thread pool ignores torch.set_num_threads: left
@@ -78,6 +78,25 @@ class Criterion:
         self.focal_w, self.alpha, self.gamma = lo["focalWeight"], lo["focalAlpha"], lo["focalGamma"]
         self.dice_w = lo["diceWeight"]
         self.cc, self.mc, self.dc = ma["classCost"], ma["maskCost"], ma["diceCost"]
+        self.points = ma["points"]
+
+    def sampled(self, pred, tgt, h, w, uncertain):
+        """matcher.points 0: every pixel. Else Mask2Former's point_sample at matcher.points points: for the
+        matcher uniform points shared by all pairs, for the loss per prediction 3x oversampled, the 75% most
+        uncertain (|logit| smallest) plus 25% uniform (cpm.train.PointSampler)."""
+        if self.points == 0:
+            return pred, tgt
+        pm, tm = pred.reshape(-1, 1, h, w), tgt.reshape(-1, 1, h, w)
+        if not uncertain:
+            coords = torch.rand(1, self.points, 2)
+            return point_sample(pm, coords.expand(len(pm), -1, -1)), point_sample(tm, coords.expand(len(tm), -1, -1))
+        with torch.no_grad():
+            certain = round(self.points * 0.75)
+            pool = torch.rand(len(pm), round(self.points * 3.0), 2)
+            idx = (-point_sample(pm.detach(), pool).abs()).topk(certain, 1).indices
+            coords = torch.cat([pool.gather(1, idx[..., None].expand(-1, -1, 2)),
+                                torch.rand(len(pm), self.points - certain, 2)], 1)
+        return point_sample(pm, coords), point_sample(tm, coords)
 
     def match(self, cls_logits, mask_logits, tgt_classes, tgt_masks, offsets):
         with torch.no_grad():
@@ -85,8 +104,7 @@ class Criterion:
             ids = torch.tensor([c for cs in tgt_classes for c in cs])
             prob = cls_logits.reshape(b * n, -1).softmax(1)
             cost_class = -prob[:, ids]
-            x = mask_logits.reshape(b * n, -1)
-            y = tgt_masks
+            x, y = self.sampled(mask_logits.reshape(b * n, -1), tgt_masks, *mask_logits.shape[2:], False)
             p = x.shape[1]
             cost_mask = (F.softplus(x).sum(1).reshape(-1, 1) - x.matmul(y.t())) / p
             sig = x.sigmoid()
@@ -118,12 +136,17 @@ class Criterion:
         if not pi:
             z = mask_logits.sum() * 0
             return ce + z
-        pred = mask_logits.reshape(b * n, -1)[torch.tensor(pi)]
-        tgt = tgt_masks[torch.tensor(ti)]
+        pred, tgt = self.sampled(mask_logits.reshape(b * n, -1)[torch.tensor(pi)], tgt_masks[torch.tensor(ti)],
+                                 *mask_logits.shape[2:], True)
         return ce + focal(pred, tgt, self.alpha, self.gamma, num_masks) * self.focal_w \
             + dice(pred, tgt, num_masks) * self.dice_w
 
 
+
+
+def point_sample(x, coords):
+    """(M, 1, H, W) at (M, P, 2) points (x, y) in [0, 1]: bilinear, zero outside (Mask2Former's point_sample)."""
+    return F.grid_sample(x, 2 * coords.unsqueeze(2) - 1, align_corners=False).reshape(len(x), -1)
 
 
 def make_batch(r, num_classes, rng):
@@ -384,6 +407,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--classes", type=int, default=9)
+    ap.add_argument("--batch", type=int, help="batch size instead of the recipe's optim.batchSize")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--profile", help="write a chrome trace of 5 steps after the warm-up here, then stop")
     a = ap.parse_args()
@@ -391,6 +415,8 @@ def main():
     torch.manual_seed(a.seed)
     with open(a.recipe) as f:
         r = json.load(f)
+    if a.batch:
+        r["optim"]["batchSize"] = a.batch
     s = Session(r, a.classes, a.seed)
     batches = [make_batch(r, a.classes, s.rng) for _ in range(8)]
 
@@ -422,7 +448,7 @@ def main():
                 parts[k].append(v)
     med = statistics.median(totals)
     split = " ".join("%s=%.1f" % (k, statistics.median(v)) for k, v in parts.items())
-    ident = "recipe=%s threads=%d" % (r["name"], a.threads)
+    ident = "recipe=%s threads=%d batch=%d" % (r["name"], a.threads, r["optim"]["batchSize"])
     print("name,unit,value,detail")
     print('ref_train_step_ms,ms,%.3f,"%s pytorch %s eager from python (data excluded) median of %d after %d; '
           'p90=%.1f; %s"' % (med, ident, torch.__version__, a.steps, a.warmup,
