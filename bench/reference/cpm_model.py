@@ -11,6 +11,7 @@ Parameter values come from their own seeded initialisation (the step's work does
 
 Import it after the thread environment is set (see train_step_ref.py): importing torch sizes its pools.
 """
+import json
 import math
 
 import numpy as np
@@ -609,6 +610,22 @@ class Model:
         """ACP's audio masks (Eq. 5): mask embeddings . decoded audio map, resized to the spectrogram's (t, f)."""
         b, dq, th, tw = dec.shape
         return bilinear(me.matmul(dec.reshape(b, dq, th * tw)).reshape(b, me.shape[1], th, tw), t, f)
+
+
+def reference_arguments(ap):
+    """The options both references take (their own follow)."""
+    ap.add_argument("--recipe", required=True, help="the recipe as `./cpm describe NAME --json` writes it")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--classes", type=int, default=9, help="C, background included, no-object excluded")
+    ap.add_argument("--seed", type=int, default=42)
+
+
+def start(a):
+    """Threads and seed as the arguments say; the recipe."""
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    with open(a.recipe) as f:
+        return json.load(f)
 
 
 def spectrogram(waves, r):

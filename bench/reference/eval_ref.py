@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cpm_model import Model, backbone_input, spectrogram
+from cpm_model import Model, backbone_input, reference_arguments, spectrogram, start
 
 IGNORE = 255            # cpm.data.BatchLoader.IGNORE: padded pixels, not scored
 COVERAGE_THRESHOLD = 0.5
@@ -139,18 +139,12 @@ def evaluate(model, r, frames, lo, hi, batch):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--recipe", required=True)
+    reference_arguments(ap)
     ap.add_argument("--frames", required=True)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--classes", type=int, default=9)
     ap.add_argument("--warmup", type=int, default=8)
-    ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--profile", help="write a chrome trace of the evaluation of 40 frames after the warm-up here")
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    with open(a.recipe) as f:
-        r = json.load(f)
+    r = start(a)
     frames = read_frames(a.frames)
     n = frames[0].shape[0]
     model = Model(r, a.classes, torch.Generator().manual_seed(a.seed), np.random.default_rng(a.seed))

@@ -23,7 +23,6 @@ at two threads its pool and torch's OpenMP pool contended for the cores (241 ins
 change 15). OpenMP is therefore sized from --threads and OpenBLAS kept on one thread, before torch is imported.
 """
 import argparse
-import json
 import math
 import os
 import statistics
@@ -40,7 +39,8 @@ import torch
 import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 
-from cpm_model import Linear, Model, backbone_input, bilinear, bilinear_matrix, normalise, spectrogram
+from cpm_model import (Linear, Model, backbone_input, bilinear_matrix, normalise, reference_arguments, spectrogram,
+                       start)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -402,19 +402,13 @@ class Session:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--recipe", required=True)
-    ap.add_argument("--threads", type=int, default=1)
+    reference_arguments(ap)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--classes", type=int, default=9)
     ap.add_argument("--batch", type=int, help="batch size instead of the recipe's optim.batchSize")
-    ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--profile", help="write a chrome trace of 5 steps after the warm-up here, then stop")
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    with open(a.recipe) as f:
-        r = json.load(f)
+    r = start(a)
     if a.batch:
         r["optim"]["batchSize"] = a.batch
     s = Session(r, a.classes, a.seed)

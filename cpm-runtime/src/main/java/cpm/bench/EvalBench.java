@@ -165,31 +165,27 @@ final class EvalBench {
             d.write((String.format(Locale.ROOT, "{\"n\": %d, \"size\": %d, \"channels\": %d, \"samples\": %d,"
                     + " \"classes\": %d}\n", n, imageShape[2], waveShape[1], waveShape[2], data.classes().size()))
                     .getBytes(StandardCharsets.UTF_8));
-            for (float[] a : images) {
-                for (float v : a) {
-                    d.writeFloat(v);
-                }
-            }
+            writeFloats(d, images);
             for (long[] a : labels) {
                 for (long v : a) {
                     d.writeLong(v);
                 }
             }
-            for (float[] a : waves) {
-                for (float v : a) {
-                    d.writeFloat(v);
-                }
-            }
-            for (float[] a : tags) {
-                for (float v : a) {
-                    d.writeFloat(v);
-                }
-            }
+            writeFloats(d, waves);
+            writeFloats(d, tags);
         } catch (IOException e) {
             deleteQuietly(f);
             throw e;
         }
         return f;
+    }
+
+    private static void writeFloats(DataOutputStream d, List<float[]> arrays) throws IOException {
+        for (float[] a : arrays) {
+            for (float v : a) {
+                d.writeFloat(v);
+            }
+        }
     }
 
     private static void deleteQuietly(Path f) {
