@@ -1,8 +1,9 @@
-"""The model of the toolkit's tiny / tiny-baseline recipes in PyTorch eager, shared by the references of
+"""The toolkit's model (tiny, tiny-baseline, paper-avss) in PyTorch eager, shared by the references of
 `./cpm bench` (train_step_ref.py: one training step; eval_ref.py: evaluation).
 
-It mirrors cpm.model, cpm.nn and cpm.prompting op for op: ResNet image backbone with group norm through
-F.layer_norm (as the toolkit), FPN pixel decoder, audio CNN with its pixel decoder, Mask2Former decoder (audio
+It mirrors cpm.model, cpm.nn and cpm.prompting op for op: ResNet-18/34/50 image backbone with group norm through
+F.layer_norm (as the toolkit) or batch norm (frozen stages in inference mode), FPN pixel decoder, audio CNN or
+audio ResNet with its pixel decoder, Mask2Former decoder (audio
 layers, then masked visual layers; attention from matmul/softmax; prediction heads after every layer), the softmax
 class head or CCDM's GMM classifier in GMMSeg's form (feature LayerNorm + L2 onto the sphere, per-class max over
 diagonal Gaussian components with the floor added to the variance, LayerNorm over the class axis with learned gamma

@@ -28,6 +28,7 @@ _threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv 
 for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_v] = _threads
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
+sys.dont_write_bytecode = True     # no __pycache__ beside the sources when cpm_model is imported
 
 import numpy as np
 import torch

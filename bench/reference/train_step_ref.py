@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""The reference for `./cpm bench`: the tiny / tiny-baseline training step run eagerly by PyTorch from Python.
+"""The reference for `./cpm bench`: the training step of tiny, tiny-baseline or paper-avss (--batch 2 --classes 71)
+run eagerly by PyTorch from Python.
 
 The model is cpm_model.py's (shared with eval_ref.py). This file mirrors cpm.train's step op for op: the
 class-agnostic forward, the Hungarian matcher on every pixel (scipy) and CE + focal + dice on every decoder layer
-(SetCriterion, HungarianMatcher, MaskLosses; Mask2Former's loop over layers where the toolkit stacks them), and for
+(SetCriterion, HungarianMatcher, MaskLosses; Mask2Former's loop over layers where the toolkit stacks them; with
+matcher.points Mask2Former's point_sample at uniform, and for the loss uncertain, points), and for
 full CPM (CpmTasks): prompts for the sounding classes drawn from the GMM on its sphere (PromptSampler), the mixture
 a_i + g a_j and its ratio mask, the audio encoder on the mixture, the prompt pass with VCP (Eq. 6), ACP (Eq. 5) and
 PCL (Eq. 7-9, negatives across the batch); then backward, the gradient norm, the memory bank (Ccdm.observe: LN + L2
@@ -33,6 +35,7 @@ _threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv 
 for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_v] = _threads
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
+sys.dont_write_bytecode = True     # no __pycache__ beside the sources when cpm_model is imported
 
 import numpy as np
 import torch
