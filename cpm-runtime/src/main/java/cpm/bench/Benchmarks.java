@@ -115,7 +115,7 @@ public final class Benchmarks {
             PaperShapeBench.run(this);
         }
         if (options.runs("eval")) {
-            eval(Presets.get("tiny"), options.threads.get(0));
+            new EvalBench(this, options.reference, log).run(Presets.get("tiny"), options.threads);
         }
         if (options.runs("gmm")) {
             gmmUpdate("tiny", Presets.get("tiny"), -1);
@@ -342,22 +342,6 @@ public final class Benchmarks {
         }
     }
 
-    /** Evaluation throughput of tiny on its test split (untrained weights: the work is the same). */
-    public double eval(Recipe base, int threads) {
-        Recipe r = base.derive(base.name(), b -> b.run(x -> x.threads(threads)));
-        try (TrainingSession s = new TrainingSession(r)) {
-            s.evaluate("test", 8, false);          // warm-up
-            long t0 = System.nanoTime();
-            TrainingSession.EvalResult e = s.evaluate("test", 0, false);
-            double sec = (System.nanoTime() - t0) / 1e9;
-            double ips = e.images() / sec;
-            add("eval_images_per_s", "img/s", ips, String.format(Locale.ROOT,
-                    "recipe=%s threads=%d %d test images in %.2f s (data, forward, merge, metrics) load=%s",
-                    base.name(), threads, e.images(), sec, Machine.load()));
-            return ips;
-        }
-    }
-
     /** The sizes of {@link #hungarianRounds()}: rows x cols. */
     public static final int[][] HUNGARIAN_SIZES = {{16, 4}, {100, 10}, {100, 100}, {300, 300}};
 
@@ -442,7 +426,7 @@ public final class Benchmarks {
         }
     }
 
-    private static String fmtList(List<Double> xs) {
+    static String fmtList(List<Double> xs) {
         StringBuilder b = new StringBuilder("[");
         for (double x : xs) {
             b.append(b.length() == 1 ? "" : " ").append(String.format(Locale.ROOT, "%.3f", x));

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Python references of bench/reference/ run as child processes: the same model run eagerly by PyTorch from
- * Python (train_step_ref.py) and scipy's linear_sum_assignment on the same matrices (hungarian_ref.py). Each
+ * Python (train_step_ref.py: a training step; eval_ref.py: the evaluation over the same test frames) and scipy's
+ * linear_sum_assignment on the same matrices (hungarian_ref.py). Each
  * prints CSV rows {@code name,unit,value,detail} on stdout, which are read back here.
  */
 public final class Reference {
@@ -52,6 +53,22 @@ public final class Reference {
             return run(List.of(dir.resolve("train_step_ref.py").toString(), "--recipe", json.toString(),
                     "--threads", String.valueOf(threads), "--warmup", String.valueOf(warmup), "--steps",
                     String.valueOf(steps), "--classes", String.valueOf(classes)), 900, threads);
+        } finally {
+            Files.deleteIfExists(json);
+        }
+    }
+
+    /**
+     * Frames per second of the PyTorch evaluation (forward, merge, coverage, metrics) of a recipe over the test
+     * frames EvalBench wrote to {@code frames}.
+     */
+    public List<BenchRow> eval(Recipe r, Path frames, int threads, int classes) throws IOException {
+        Path json = Files.createTempFile("cpm-bench-recipe", ".json");
+        try {
+            Files.writeString(json, RecipeJson.toJson(r));
+            return run(List.of(dir.resolve("eval_ref.py").toString(), "--recipe", json.toString(), "--frames",
+                    frames.toString(), "--threads", String.valueOf(threads), "--classes", String.valueOf(classes),
+                    "--warmup", String.valueOf(EvalBench.WARMUP)), 900, threads);
         } finally {
             Files.deleteIfExists(json);
         }

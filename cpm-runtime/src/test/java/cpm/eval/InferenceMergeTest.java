@@ -112,4 +112,53 @@ class InferenceMergeTest {
             }
         }
     }
+
+    /**
+     * The CPU path (one pass in Java) and the engine path (the GPU's) give the same labels and the same
+     * foreground floats, also where queries tie (equal logits and scores: the first query wins), where every
+     * query is no-object, and where only background queries are kept.
+     */
+    @Test
+    void hostAndEngineMergesAgreeExactly() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int b = 4;
+        int n = 6;
+        int c = 4;
+        int h = 3;
+        int w = 5;
+        float[] probs = new float[b * n * (c + 1)];
+        for (int i = 0; i < probs.length; i++) {
+            probs[i] = (float) rnd.nextDouble();
+        }
+        for (int q = 0; q < n; q++) {
+            probs[(n + q) * (c + 1) + c] = 2f;                  // image 1: every query no-object
+            probs[(2 * n + q) * (c + 1)] = 2f;                  // image 2: every query background
+        }
+        float[] logits = new float[b * n * h * w];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) (rnd.nextDouble() * 8 - 4);
+        }
+        for (int q = 0; q < n; q++) {       // image 3: all queries tie on their scores, with different classes
+            System.arraycopy(logits, 3 * n * h * w, logits, (3 * n + q) * h * w, h * w);
+            for (int k = 0; k <= c; k++) {
+                probs[(3 * n + q) * (c + 1) + k] = k == (q + 1) % c ? 0.9f : 0.1f;
+            }
+        }
+        var p = mgr.create(probs, new Shape(b, n, c + 1));
+        var l = mgr.create(logits, new Shape(b, n, h, w));
+        for (int[] size : new int[][] {{h, w}, {7, 9}}) {
+            InferenceMerge.Merged host = InferenceMerge.onHost(p, l, size[0], size[1]);
+            InferenceMerge.Merged engine = InferenceMerge.onEngine(p, l, size[0], size[1]);
+            assertEquals(engine.labels().getShape(), host.labels().getShape());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(engine.labels().toLongArray(),
+                    host.labels().toLongArray());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(engine.foreground().toFloatArray(),
+                    host.foreground().toFloatArray());
+        }
+        long[] labels = InferenceMerge.onHost(p, l, h, w).labels().toLongArray();
+        for (int px = 0; px < h * w; px++) {
+            assertEquals(0, labels[h * w + px], "no kept query: background");
+            assertEquals(1, labels[3 * h * w + px], "a tie goes to the first query");
+        }
+    }
 }
