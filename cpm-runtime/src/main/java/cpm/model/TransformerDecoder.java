@@ -75,13 +75,15 @@ public final class TransformerDecoder {
             Supplier<Classifier> classifier, boolean training) {
         List<LayerOutput> outs = new ArrayList<>();
         Classifier c = classifier.get();
-        outs.add(predict(tgt, img, c));
+        int nAudio = audioLayers.size();
+        int last = nAudio + visualLayers.size();
+        outs.add(predict(tgt, img, training || last == 0 || nAudio == 0 ? c : null));
         for (int i = 0; i < audioLayers.size(); i++) {
             AttentionLayer[] l = audioLayers.get(i);
             tgt = l[0].cross(tgt, qpos, aud.tokens(), aud.tokenPos(), null, training);
             tgt = l[1].self(tgt, qpos, training);
             tgt = audioFfn.get(i).forward(tgt, training);
-            outs.add(predict(tgt, img, c));
+            outs.add(predict(tgt, img, training || i == nAudio - 1 ? c : null));
         }
         int scales = img.memories().size();
         for (int i = 0; i < visualLayers.size(); i++) {
@@ -92,7 +94,7 @@ public final class TransformerDecoder {
             tgt = l[0].cross(tgt, qpos, img.memories().get(s), img.memoryPos().get(s), mask, training);
             tgt = l[1].self(tgt, qpos, training);
             tgt = visualFfn.get(i).forward(tgt, training);
-            outs.add(predict(tgt, img, c));
+            outs.add(predict(tgt, img, training || nAudio + i + 1 == last ? c : null));
         }
         return new DecoderOutput(outs, audioLayers.size());
     }
@@ -110,7 +112,11 @@ public final class TransformerDecoder {
         return r.reshape(s.get(0), s.get(1), h * w).lt(0f);
     }
 
-    /** Prediction heads on (B, N, D) query features. */
+    /**
+     * Prediction heads on (B, N, D) query features. At inference only the layer after the audio layers (the
+     * coverage score) and the last (the merge) are read for their classes, so the other layers get no class head
+     * ({@code classifier} null, class logits null); their masks still steer the next layer's attention.
+     */
     LayerOutput predict(NDArray tgt, ImageFeatures img, Classifier classifier) {
         NDArray out = outNorm.forward(tgt);
         NDArray me = maskEmbed.forward(out);
@@ -120,7 +126,7 @@ public final class TransformerDecoder {
         long w = fs.get(3);
         NDArray logits = cpm.nn.Precision.matMul(me, img.maskFeatures().reshape(b, fs.get(1), h * w))
                 .reshape(b, me.getShape().get(1), h, w);
-        return new LayerOutput(out, me, logits, classifier.logits(out, me));
+        return new LayerOutput(out, me, logits, classifier == null ? null : classifier.logits(out, me));
     }
 
     /**

@@ -49,7 +49,9 @@ class AvsModelShapesTest {
                 assertEquals(new Shape(2, 12, 64), l.queries().getShape());
                 assertEquals(new Shape(2, 12, 64), l.maskEmbed().getShape());
                 assertEquals(new Shape(2, 12, 24, 24), l.maskLogits().getShape());
-                assertEquals(new Shape(2, 12, 6), l.classLogits().getShape());
+                if (l == out.afterAudio() || l == out.last()) { // the layers inference reads classes from
+                    assertEquals(new Shape(2, 12, 6), l.classLogits().getShape());
+                }
                 ModelTestUtil.assertFinite(l.maskLogits());
             }
 
