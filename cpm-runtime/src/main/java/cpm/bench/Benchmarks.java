@@ -42,7 +42,8 @@ public final class Benchmarks {
     }
 
     /** The sections of {@link #runAll()}, in order. */
-    public static final List<String> SECTIONS = List.of("matmul", "train", "eval", "hungarian", "gmm", "memory");
+    public static final List<String> SECTIONS = List.of("matmul", "train", "epoch", "eval", "hungarian", "gmm",
+            "memory");
 
     /** A training-step measurement: the median total and the medians of each part, in ms. */
     public record StepTiming(String recipe, int threads, int batch, double medianMs, double p90Ms, double meanMs,
@@ -109,6 +110,9 @@ public final class Benchmarks {
                 }
                 bf16Step(fp32, t);
             }
+        }
+        if (options.runs("epoch")) {
+            new FirstEpochBench(this).run(options.threads);
         }
         if (options.runs("eval")) {
             eval(Presets.get("tiny"), options.threads.get(0));
