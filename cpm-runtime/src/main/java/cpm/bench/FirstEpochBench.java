@@ -142,10 +142,12 @@ final class FirstEpochBench {
                 + load);
         bench.add("data_cpu_ms", "ms", batch * audio, id + ") part=audio (the frame's second: sounding objects"
                 + " and noise); load=" + load);
+        // one draw per sample: the first epoch meets size (1 - (1 - 1/size)^draws) distinct sounds
+        int draws = r.data().trainItems();
+        double fresh = noise.size() * (1 - Math.pow(1 - 1.0 / noise.size(), draws)) / (draws / (double) batch);
         bench.add("data_cpu_ms", "ms", batch * off, String.format(Locale.ROOT, "recipe=tiny per batch of %d if"
-                + " all new (%d of the %d off-screen sounds; each is rendered once, in the first epoch ~%.1f per"
-                + " batch) part=offscreen; load=%s", batch, m, noise.size(),
-                noise.size() / (double) (r.data().trainItems() / batch), load));
+                + " all new (mean over %d of the %d off-screen sounds; each is rendered once: the first epoch"
+                + " renders ~%.1f per batch) part=offscreen; load=%s", batch, m, noise.size(), fresh, load));
         bench.add("data_cpu_ms", "ms", assembly, "recipe=tiny per batch of " + batch + ", data thread's CPU over a"
                 + " warm cache less its images part=assembly (crop, resize, normalise, copies); load=" + load);
     }

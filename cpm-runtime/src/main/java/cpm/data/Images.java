@@ -212,38 +212,23 @@ public final class Images {
     public static float[] resizeBilinear(float[] src, int c, int h, int w, double x0, double y0, double cw, double chh,
                                          int oh, int ow, boolean flip) {
         Weights wx = weights(w, x0, cw, ow, flip), wy = weights(h, y0, chh, oh, false);
-        // the source rows any output row reads; each is filtered across once (upsampling a crop reads every
-        // source row for two or more output rows), then the rows are combined: the same products and sums, in the
-        // same order, as filtering across within the loop over output rows
-        int r0 = Integer.MAX_VALUE, r1 = 0;
-        for (int y = 0; y < oh; y++) {
-            r0 = Math.min(r0, wy.start[y]);
-            r1 = Math.max(r1, wy.start[y] + wy.w[y].length);
-        }
-        float[] across = new float[(r1 - r0) * ow];
         float[] out = new float[c * oh * ow];
         float[] row = new float[ow];
         for (int k = 0; k < c; k++) {
             int base = k * h * w;
-            for (int r = r0; r < r1; r++) {
-                int sb = base + r * w, ab = (r - r0) * ow;
-                for (int x = 0; x < ow; x++) {
-                    float[] ww = wx.w[x];
-                    int s0 = sb + wx.start[x];
-                    float acc = 0;
-                    for (int i = 0; i < ww.length; i++) {
-                        acc += ww[i] * src[s0 + i];
-                    }
-                    across[ab + x] = acc;
-                }
-            }
             for (int y = 0; y < oh; y++) {
                 java.util.Arrays.fill(row, 0f);
                 for (int j = 0; j < wy.w[y].length; j++) {
                     float a = wy.w[y][j];
-                    int ab = (wy.start[y] + j - r0) * ow;
+                    int sb = base + (wy.start[y] + j) * w;
                     for (int x = 0; x < ow; x++) {
-                        row[x] += a * across[ab + x];
+                        float[] ww = wx.w[x];
+                        int s0 = sb + wx.start[x];
+                        float acc = 0;
+                        for (int i = 0; i < ww.length; i++) {
+                            acc += ww[i] * src[s0 + i];
+                        }
+                        row[x] += a * acc;
                     }
                 }
                 System.arraycopy(row, 0, out, k * oh * ow + y * ow, ow);
