@@ -3,7 +3,7 @@ package cpm.data;
 /**
  * The straightforward renderers as they were before the first-epoch speed work (commit a877b45), kept as the
  * slow path the fast ones are compared with bit for bit (FastRenderTest) and timed against (bench/notes-epoch.md): one
- * per-sample formula with a switch over sound types.
+ * per-sample formula with a switch over sound types, and the bilinear crop with a loop over every tap.
  */
 final class ReferenceRender {
 
@@ -140,5 +140,68 @@ final class ReferenceRender {
 
     private static double frac(double x) {
         return x - Math.floor(x);
+    }
+
+    static float[] resizeBilinear(float[] src, int c, int h, int w, double x0, double y0, double cw, double chh,
+                                         int oh, int ow, boolean flip) {
+        Weights wx = weights(w, x0, cw, ow, flip), wy = weights(h, y0, chh, oh, false);
+        float[] out = new float[c * oh * ow];
+        float[] row = new float[ow];
+        for (int k = 0; k < c; k++) {
+            int base = k * h * w;
+            for (int y = 0; y < oh; y++) {
+                java.util.Arrays.fill(row, 0f);
+                for (int j = 0; j < wy.w[y].length; j++) {
+                    float a = wy.w[y][j];
+                    int sb = base + (wy.start[y] + j) * w;
+                    for (int x = 0; x < ow; x++) {
+                        float[] ww = wx.w[x];
+                        int s0 = sb + wx.start[x];
+                        float acc = 0;
+                        for (int i = 0; i < ww.length; i++) {
+                            acc += ww[i] * src[s0 + i];
+                        }
+                        row[x] += a * acc;
+                    }
+                }
+                System.arraycopy(row, 0, out, k * oh * ow + y * ow, ow);
+            }
+        }
+        return out;
+    }
+
+    private record Weights(int[] start, float[][] w) {
+    }
+
+    /** Per output index: first input index and normalised triangle-filter weights (torch's _aa weights). */
+    private static Weights weights(int in, double off, double len, int out, boolean flip) {
+        double scale = len / out;
+        double support = scale >= 1 ? scale : 1.0;
+        double inv = scale >= 1 ? 1 / scale : 1.0;
+        int[] start = new int[out];
+        float[][] w = new float[out][];
+        for (int i = 0; i < out; i++) {
+            int o = flip ? out - 1 - i : i;
+            double centre = off + scale * (o + 0.5);
+            int lo = Math.max((int) Math.floor(centre - support + 0.5), 0);
+            int hi = Math.min((int) Math.floor(centre + support + 0.5), in);
+            if (hi <= lo) { // crop edge beyond the image: nearest pixel
+                lo = Math.max(0, Math.min(in - 1, (int) Math.floor(centre)));
+                hi = lo + 1;
+            }
+            float[] ww = new float[hi - lo];
+            double total = 0;
+            for (int j = lo; j < hi; j++) {
+                double t = Math.max(0, 1 - Math.abs((j - centre + 0.5) * inv));
+                ww[j - lo] = (float) t;
+                total += t;
+            }
+            for (int j = 0; j < ww.length; j++) {
+                ww[j] = total > 0 ? (float) (ww[j] / total) : 1f / ww.length;
+            }
+            start[i] = lo;
+            w[i] = ww;
+        }
+        return new Weights(start, w);
     }
 }
