@@ -253,11 +253,11 @@ public final class Images {
         return out;
     }
 
-    private record Weights(int[] start, float[][] w) {
+    record Weights(int[] start, float[][] w) {
     }
 
     /** Per output index: first input index and normalised triangle-filter weights (torch's _aa weights). */
-    private static Weights weights(int in, double off, double len, int out, boolean flip) {
+    static Weights weights(int in, double off, double len, int out, boolean flip) {
         double scale = len / out;
         double support = scale >= 1 ? scale : 1.0;
         double inv = scale >= 1 ? 1 / scale : 1.0;

@@ -143,20 +143,20 @@ final class ReferenceRender {
     }
 
     static float[] resizeBilinear(float[] src, int c, int h, int w, double x0, double y0, double cw, double chh,
-                                         int oh, int ow, boolean flip) {
-        Weights wx = weights(w, x0, cw, ow, flip), wy = weights(h, y0, chh, oh, false);
+                                 int oh, int ow, boolean flip) {
+        Images.Weights wx = Images.weights(w, x0, cw, ow, flip), wy = Images.weights(h, y0, chh, oh, false);
         float[] out = new float[c * oh * ow];
         float[] row = new float[ow];
         for (int k = 0; k < c; k++) {
             int base = k * h * w;
             for (int y = 0; y < oh; y++) {
                 java.util.Arrays.fill(row, 0f);
-                for (int j = 0; j < wy.w[y].length; j++) {
-                    float a = wy.w[y][j];
-                    int sb = base + (wy.start[y] + j) * w;
+                for (int j = 0; j < wy.w()[y].length; j++) {
+                    float a = wy.w()[y][j];
+                    int sb = base + (wy.start()[y] + j) * w;
                     for (int x = 0; x < ow; x++) {
-                        float[] ww = wx.w[x];
-                        int s0 = sb + wx.start[x];
+                        float[] ww = wx.w()[x];
+                        int s0 = sb + wx.start()[x];
                         float acc = 0;
                         for (int i = 0; i < ww.length; i++) {
                             acc += ww[i] * src[s0 + i];
@@ -168,40 +168,5 @@ final class ReferenceRender {
             }
         }
         return out;
-    }
-
-    private record Weights(int[] start, float[][] w) {
-    }
-
-    /** Per output index: first input index and normalised triangle-filter weights (torch's _aa weights). */
-    private static Weights weights(int in, double off, double len, int out, boolean flip) {
-        double scale = len / out;
-        double support = scale >= 1 ? scale : 1.0;
-        double inv = scale >= 1 ? 1 / scale : 1.0;
-        int[] start = new int[out];
-        float[][] w = new float[out][];
-        for (int i = 0; i < out; i++) {
-            int o = flip ? out - 1 - i : i;
-            double centre = off + scale * (o + 0.5);
-            int lo = Math.max((int) Math.floor(centre - support + 0.5), 0);
-            int hi = Math.min((int) Math.floor(centre + support + 0.5), in);
-            if (hi <= lo) { // crop edge beyond the image: nearest pixel
-                lo = Math.max(0, Math.min(in - 1, (int) Math.floor(centre)));
-                hi = lo + 1;
-            }
-            float[] ww = new float[hi - lo];
-            double total = 0;
-            for (int j = lo; j < hi; j++) {
-                double t = Math.max(0, 1 - Math.abs((j - centre + 0.5) * inv));
-                ww[j - lo] = (float) t;
-                total += t;
-            }
-            for (int j = 0; j < ww.length; j++) {
-                ww[j] = total > 0 ? (float) (ww[j] / total) : 1f / ww.length;
-            }
-            start[i] = lo;
-            w[i] = ww;
-        }
-        return new Weights(start, w);
     }
 }
