@@ -42,8 +42,8 @@ public final class Benchmarks {
     }
 
     /** The sections of {@link #runAll()}, in order. */
-    public static final List<String> SECTIONS = List.of("matmul", "train", "paper", "eval", "hungarian", "gmm",
-            "memory");
+    public static final List<String> SECTIONS = List.of("matmul", "train", "paper", "epoch", "eval", "hungarian",
+            "gmm", "memory");
 
     /** A training-step measurement: the median total and the medians of each part, in ms. */
     public record StepTiming(String recipe, int threads, int batch, double medianMs, double p90Ms, double meanMs,
@@ -113,6 +113,9 @@ public final class Benchmarks {
         }
         if (options.runs("paper")) {
             PaperShapeBench.run(this);
+        }
+        if (options.runs("epoch")) {
+            new FirstEpochBench(this).run(options.threads);
         }
         if (options.runs("eval")) {
             new EvalBench(this, options.reference, log).run(Presets.get("tiny"), options.threads);

@@ -214,6 +214,17 @@ public final class Images {
         Weights wx = weights(w, x0, cw, ow, flip), wy = weights(h, y0, chh, oh, false);
         float[] out = new float[c * oh * ow];
         float[] row = new float[ow];
+        // upsampling a crop (the usual training case) gives the output columns two taps, except at the image's
+        // edge: those taps sit in flat arrays and the two products are written out, the same sums in the same
+        // order as the loop over taps (~1.2x faster per crop, bench/notes-epoch.md)
+        float[] w0 = new float[ow], w1 = new float[ow];
+        boolean[] two = new boolean[ow];
+        for (int x = 0; x < ow; x++) {
+            float[] ww = wx.w[x];
+            two[x] = ww.length == 2;
+            w0[x] = ww[0];
+            w1[x] = two[x] ? ww[1] : 0f;
+        }
         for (int k = 0; k < c; k++) {
             int base = k * h * w;
             for (int y = 0; y < oh; y++) {
@@ -222,11 +233,16 @@ public final class Images {
                     float a = wy.w[y][j];
                     int sb = base + (wy.start[y] + j) * w;
                     for (int x = 0; x < ow; x++) {
-                        float[] ww = wx.w[x];
                         int s0 = sb + wx.start[x];
                         float acc = 0;
-                        for (int i = 0; i < ww.length; i++) {
-                            acc += ww[i] * src[s0 + i];
+                        if (two[x]) {
+                            acc += w0[x] * src[s0];
+                            acc += w1[x] * src[s0 + 1];
+                        } else {
+                            float[] ww = wx.w[x];
+                            for (int i = 0; i < ww.length; i++) {
+                                acc += ww[i] * src[s0 + i];
+                            }
                         }
                         row[x] += a * acc;
                     }
@@ -237,11 +253,11 @@ public final class Images {
         return out;
     }
 
-    private record Weights(int[] start, float[][] w) {
+    record Weights(int[] start, float[][] w) {
     }
 
     /** Per output index: first input index and normalised triangle-filter weights (torch's _aa weights). */
-    private static Weights weights(int in, double off, double len, int out, boolean flip) {
+    static Weights weights(int in, double off, double len, int out, boolean flip) {
         double scale = len / out;
         double support = scale >= 1 ? scale : 1.0;
         double inv = scale >= 1 ? 1 / scale : 1.0;

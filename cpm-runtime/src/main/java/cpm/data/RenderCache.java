@@ -6,8 +6,9 @@ import java.util.function.IntFunction;
 
 /**
  * Rendered arrays of a generated data set by item index, up to a budget of values. The synthetic sounds are pure
- * functions of (seed, item) and cost ~3 ms of CPU per item (bench/NOTES.md, change 14), rendered again every epoch
- * on the core the training step shares; kept here, every epoch after the first costs a copy. Items past the budget
+ * functions of (seed, item) and cost ~3 ms of CPU per item (bench/NOTES.md, change 14; ~1.4 ms since each sound
+ * type renders in its own loop, bench/notes-epoch.md), rendered again every epoch on the core the training step
+ * shares; kept here, every epoch after the first costs a copy. Items past the budget
  * are rendered each time, so memory stays bounded. Callers get a copy: a cached array is never handed out.
  */
 final class RenderCache {

@@ -39,7 +39,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
     Path python = Path.of("/usr/bin/python3");
 
     @Option(names = "--only", split = ",", paramLabel = "SECTION",
-            description = "run only these sections: matmul, train, eval, hungarian, gmm, memory (default all)")
+            description = "run only these sections: matmul, train, paper, epoch, eval, hungarian, gmm, memory (default all)")
     java.util.Set<String> only = new java.util.LinkedHashSet<>();
 
     @Option(names = "--no-reference", description = "skip the Python references")
