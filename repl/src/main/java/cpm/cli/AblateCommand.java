@@ -9,7 +9,6 @@ import cpm.train.TrainingSession;
 import cpm.train.loop.TimeLeft;
 import cpm.train.loop.RunFolder;
 import cpm.train.loop.RunLock;
-import cpm.train.loop.StopRequestListener;
 import cpm.train.loop.TrainRun;
 import cpm.viz.Pictures;
 import picocli.CommandLine.Command;
@@ -78,29 +77,14 @@ public final class AblateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (StopSignals stop = StopSignals.install(Cli.err())) {
-            try {
-                return ablate(stop);
-            } catch (StopRequestListener.Interrupted e) {
-                return stop.stopped(e);
-            }
-        }
+        return StopSignals.around(this::ablate);
     }
 
     private int ablate(StopSignals stop) {
         if (table != 4 && table != 5) {
             throw new Main.BadInput("--table: found " + table + ", expected 4 or 5");
         }
-        if (seeds < 1) {
-            throw new Main.BadInput("--seeds: found " + seeds + ", expected at least 1");
-        }
-        if (parallel < 1) {
-            throw new Main.BadInput("--parallel: found " + parallel + ", expected at least 1");
-        }
-        if (spark != null && parallel > 1) {
-            throw new Main.BadInput("--parallel: found " + parallel + " with --spark, expected 1: the cluster's "
-                    + "executors run the trainings side by side");
-        }
+        ParallelRuns.checkCounts(seeds, parallel, spark);
         Recipe base = Cli.recipe(recipe, set);
         if (steps != null) {
             base = TrainCommand.withSteps(base, steps);

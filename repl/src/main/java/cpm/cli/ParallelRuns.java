@@ -36,6 +36,20 @@ public final class ParallelRuns {
     record Outcome(AblateCommand.RowRun[] results, Integer interrupted) {
     }
 
+    /** The options every multi-run command shares: --seeds K, --parallel K, and --spark (not with --parallel). */
+    static void checkCounts(int seeds, int parallel, String spark) {
+        if (seeds < 1) {
+            throw new Main.BadInput("--seeds: found " + seeds + ", expected at least 1");
+        }
+        if (parallel < 1) {
+            throw new Main.BadInput("--parallel: found " + parallel + ", expected at least 1");
+        }
+        if (spark != null && parallel > 1) {
+            throw new Main.BadInput("--parallel: found " + parallel + " with --spark, expected 1: the cluster's "
+                    + "executors run the trainings side by side");
+        }
+    }
+
     private final String what;
     private final int threads;
     private final boolean progress;

@@ -40,6 +40,20 @@ final class StopSignals implements AutoCloseable {
     }
 
     /** Handles SIGINT and SIGTERM until {@link #close()}. */
+    /**
+     * Runs a command's body with SIGINT / SIGTERM turned into a stop at the next step boundary: the body's exit
+     * status, or 130 / 143 after the stop (what train, ablate and sweep share).
+     */
+    static int around(java.util.function.ToIntFunction<StopSignals> body) {
+        try (StopSignals stop = install(Cli.err())) {
+            try {
+                return body.applyAsInt(stop);
+            } catch (StopRequestListener.Interrupted e) {
+                return stop.stopped(e);
+            }
+        }
+    }
+
     static StopSignals install(PrintStream err) {
         StopSignals s = new StopSignals(err);
         for (String name : List.of("INT", "TERM")) {

@@ -3,7 +3,6 @@ package cpm.cli;
 import cpm.dsl.Recipe;
 import cpm.train.loop.RunFolder;
 import cpm.train.loop.RunLock;
-import cpm.train.loop.StopRequestListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -83,26 +82,11 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (StopSignals stop = StopSignals.install(Cli.err())) {
-            try {
-                return sweep(stop);
-            } catch (StopRequestListener.Interrupted e) {
-                return stop.stopped(e);
-            }
-        }
+        return StopSignals.around(this::sweep);
     }
 
     private int sweep(StopSignals stop) {
-        if (seeds < 1) {
-            throw new Main.BadInput("--seeds: found " + seeds + ", expected at least 1");
-        }
-        if (parallel < 1) {
-            throw new Main.BadInput("--parallel: found " + parallel + ", expected at least 1");
-        }
-        if (spark != null && parallel > 1) {
-            throw new Main.BadInput("--parallel: found " + parallel + " with --spark, expected 1: the cluster's "
-                    + "executors run the trainings side by side");
-        }
+        ParallelRuns.checkCounts(seeds, parallel, spark);
         Recipe base = Cli.recipe(recipe);
         SweepGrid grid = SweepGrid.parse(sets, base);
         long runs = grid.runs(seeds);

@@ -1,7 +1,6 @@
 package cpm.cli;
 
 import cpm.dsl.Recipe;
-import cpm.train.loop.StopRequestListener;
 import cpm.train.loop.TrainRun;
 import cpm.train.TrainingSession;
 import picocli.CommandLine.Command;
@@ -93,13 +92,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (StopSignals stop = StopSignals.install(Cli.err())) {
-            try {
-                return train(stop);
-            } catch (StopRequestListener.Interrupted e) {
-                return stop.stopped(e);
-            }
-        }
+        return StopSignals.around(this::train);
     }
 
     private int train(StopSignals stop) {
