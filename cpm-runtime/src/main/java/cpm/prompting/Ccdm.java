@@ -18,8 +18,9 @@ import java.util.SplittableRandom;
  * labels right, GMMSeg's rule), and a bounded, seeded random sample of the unmatched ones
  * ({@code classifier.noObjectSamples} per call) enters it under the no-object class.
  * Every {@code classifier.updateInterval} steps, EM ({@code classifier.emIterations} iterations, warm-started,
- * blended with {@code classifier.momentum}) refits every class that has at least 2M samples in the bank (classes
- * in parallel: pure Java, no engine calls, the same result as in sequence).
+ * blended with {@code classifier.momentum}) refits every class that has at least 2M samples in the bank: diagonal
+ * covariances all at once on the engine ({@link BatchedDiagonalEm}), full ones class by class in parallel (pure
+ * Java, the same result as in sequence).
  */
 public final class Ccdm {
 
@@ -35,6 +36,7 @@ public final class Ccdm {
     private long observed;                       // observe() calls so far: seeds the no-object sampling
     private double noObjectFraction = Double.NaN; // running share of unmatched queries (classifier.noObject prior)
     private final double[] lastLogLikelihood;    // per class, after its last fit (NaN: never fitted)
+    private final BatchedDiagonalEm batchedEm = new BatchedDiagonalEm();
 
     /**
      * @param numClasses C, background included, no-object excluded; the mixture has C + 1 classes
@@ -172,9 +174,16 @@ public final class Ccdm {
         }
         int need = 2 * gmm.components();
         int[] due = java.util.stream.IntStream.rangeClosed(0, numClasses).filter(c -> bank.count(c) >= need).toArray();
-        // classes are independent, so fitting them in parallel gives the same result as in sequence
-        java.util.Arrays.stream(due).parallel()
-                .forEach(c -> lastLogLikelihood[c] = gmm.emFit(c, bank.samples(c), emIterations));
+        if (gmm.fullCovariance()) {
+            // classes are independent, so fitting them in parallel gives the same result as in sequence
+            java.util.Arrays.stream(due).parallel()
+                    .forEach(c -> lastLogLikelihood[c] = gmm.emFit(c, bank.samples(c), emIterations));
+        } else if (due.length > 0) {
+            double[] ll = batchedEm.fit(gmm, bank, due, emIterations);
+            for (int i = 0; i < due.length; i++) {
+                lastLogLikelihood[due[i]] = ll[i];
+            }
+        }
         gmm.shareVariance();
         return due.length > 0;
     }
