@@ -132,9 +132,10 @@ final class BatchedDiagonalEm {
         NDArray cv = m.create(cv0, new Shape(k, comps, dim));
         NDList trace = new NDList();
         for (int it = 0; it < iterations; it++) {
-            NDArray[] e = b.eStep(w, mu, cv);
+            boolean hard = g.config().sinkhorn() && comps > 1;
+            NDArray[] e = b.eStep(w, mu, cv, !hard);
             trace.add(e[2]);
-            NDArray resp = g.config().sinkhorn() && comps > 1 ? b.sinkhorn(e[0]) : b.masked(e[1]);
+            NDArray resp = hard ? b.sinkhorn(e[0]) : b.masked(e[1]);
             NDArray[] p = b.mStep(resp, w, mu, cv);
             w = p[0];
             mu = p[1];
@@ -164,7 +165,7 @@ final class BatchedDiagonalEm {
             }
         }
         NDArray[] fin = b.eStep(m.create(w0, new Shape(k, comps)), m.create(mu0, new Shape(k, comps, dim)),
-                m.create(cv0, new Shape(k, comps, dim)));
+                m.create(cv0, new Shape(k, comps, dim)), false);
         return HostCopies.doubles("ccdm.emLogLikelihood", fin[2]);
     }
 
@@ -238,10 +239,10 @@ final class BatchedDiagonalEm {
         /**
          * E-step (Eq. 3) for centred means mu.
          *
-         * @return logp (K, N, M) = log N(x; mu_m, var_m), the responsibilities (K, N, M), and the mean
-         *         log-likelihood of each class's bank (K)
+         * @return logp (K, N, M) = log N(x; mu_m, var_m), the responsibilities (K, N, M; null unless
+         *         {@code responsibilities}), and the mean log-likelihood of each class's bank (K)
          */
-        NDArray[] eStep(NDArray w, NDArray mu, NDArray cv) {
+        NDArray[] eStep(NDArray w, NDArray mu, NDArray cv, boolean responsibilities) {
             NDArray v = cv.add(g.epsilon());
             NDArray inv = v.pow(-1);
             NDArray coef = mu.mul(inv).mul(-2).concat(inv, 2);                        // (K, M, 2D)
@@ -251,7 +252,7 @@ final class BatchedDiagonalEm {
             NDArray a = logp.add(w.log().expandDims(1));
             NDArray max = a.max(new int[] {2}, true);
             NDArray lse = a.sub(max).exp().sum(new int[] {2}, true).log().add(max); // (K, N, 1)
-            NDArray resp = a.sub(lse).exp();
+            NDArray resp = responsibilities ? a.sub(lse).exp() : null;
             NDArray mean = masked(lse).sum(new int[] {1, 2}).div(count.squeeze(1));
             return new NDArray[] {logp, resp, mean};
         }
@@ -266,12 +267,11 @@ final class BatchedDiagonalEm {
                     : q.getManager().full(q.getShape(), Float.NEGATIVE_INFINITY, DataType.FLOAT64);
             NDArray valid = mask == null ? null : mask.gt(0).broadcast(q.getShape());
             q = mask == null ? q : NDArrays.where(valid, q, ninf);
-            NDArray logN = count.log().expandDims(2);
-            double logM = Math.log(g.components());
+            // SinkhornAssignment also subtracts log M after the first normalisation and log n after the second:
+            // constants that the next normalisation (and the argmax) removes again, so they are left out here
             for (int it = 0; it < SinkhornAssignment.ITERATIONS; it++) {
-                q = q.logSoftmax(1).sub(logM);                // each component to mass 1/M over the samples
-                q = q.logSoftmax(2).sub(logN);                // each sample to mass 1/n over the components
-                q = mask == null ? q : NDArrays.where(valid, q, ninf);  // padding rows are NaN after the last
+                q = q.logSoftmax(1).logSoftmax(2);  // components to equal mass over the samples, then each sample
+                q = mask == null ? q : NDArrays.where(valid, q, ninf);  // padding samples are NaN after the last
             }
             return masked(q.argMax(2).oneHot(g.components()).toType(DataType.FLOAT64, false));
         }
