@@ -18,9 +18,9 @@ import java.util.SplittableRandom;
  * labels right, GMMSeg's rule), and a bounded, seeded random sample of the unmatched ones
  * ({@code classifier.noObjectSamples} per call) enters it under the no-object class.
  * Every {@code classifier.updateInterval} steps, EM ({@code classifier.emIterations} iterations, warm-started,
- * blended with {@code classifier.momentum}) refits every class that has at least 2M samples in the bank: diagonal
- * covariances all at once on the engine ({@link BatchedDiagonalEm}), full ones class by class in parallel (pure
- * Java, the same result as in sequence).
+ * blended with {@code classifier.momentum}) refits every class that has at least 2M samples in the bank: class by
+ * class in parallel (pure Java, the same result as in sequence), or, for diagonal covariances on a GPU, all at once
+ * on the engine ({@link BatchedDiagonalEm}).
  */
 public final class Ccdm {
 
@@ -37,6 +37,9 @@ public final class Ccdm {
     private double noObjectFraction = Double.NaN; // running share of unmatched queries (classifier.noObject prior)
     private final double[] lastLogLikelihood;    // per class, after its last fit (NaN: never fitted)
     private final BatchedDiagonalEm batchedEm = new BatchedDiagonalEm();
+    // the engine EM on the CPU measured no faster than emFit at one thread and 2-5x slower at two on a loaded
+    // machine (bench/README.md, gmm rows), so it is the default only where the engine runs on an accelerator
+    private boolean batched = ai.djl.engine.Engine.getInstance().defaultDevice().isGpu();
 
     /**
      * @param numClasses C, background included, no-object excluded; the mixture has C + 1 classes
@@ -174,7 +177,7 @@ public final class Ccdm {
         }
         int need = 2 * gmm.components();
         int[] due = java.util.stream.IntStream.rangeClosed(0, numClasses).filter(c -> bank.count(c) >= need).toArray();
-        if (gmm.fullCovariance()) {
+        if (gmm.fullCovariance() || !batched) {
             // classes are independent, so fitting them in parallel gives the same result as in sequence
             java.util.Arrays.stream(due).parallel()
                     .forEach(c -> lastLogLikelihood[c] = gmm.emFit(c, bank.samples(c), emIterations));
@@ -186,6 +189,14 @@ public final class Ccdm {
         }
         gmm.shareVariance();
         return due.length > 0;
+    }
+
+    /**
+     * Fits diagonal covariances with the batched engine EM (true; the default on a GPU) or with emFit class by
+     * class (false; the default on the CPU). Both give the same parameters within float32 rounding.
+     */
+    public void useBatchedEm(boolean on) {
+        this.batched = on;
     }
 
     /**

@@ -172,6 +172,7 @@ class BatchedDiagonalEmTest {
                 .set("classifier.bankSize", 64).set("classifier.updateInterval", 1)
                 .set("classifier.momentum", 0.9).set("classifier.space", "maskEmbed").build();
         Ccdm ccdm = CcdmTest.ccdm(r, 4);
+        ccdm.useBatchedEm(true);
         MemoryBank filled = bank(5, 64, new int[] {64, 5, 64, 20, 64}, 11);  // class 1: below 2M, not fitted
         for (int c = 0; c < 5; c++) {
             float[][] rows = filled.samples(c);
