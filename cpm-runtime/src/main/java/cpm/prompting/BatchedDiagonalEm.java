@@ -115,21 +115,11 @@ final class BatchedDiagonalEm {
             mask = m.create(v, new Shape(k, nmax, 1));
         }
         Batch b = new Batch(g, xx, count, mask);
-        // the warm start: the current parameters, means relative to the bank mean
-        double[] w0 = new double[k * comps];
-        double[] mu0 = new double[k * comps * dim];
-        double[] cv0 = new double[k * comps * dim];
-        for (int j = 0; j < k; j++) {
-            System.arraycopy(g.weightsOf(group[j]), 0, w0, j * comps, comps);
-            System.arraycopy(g.covOf(group[j]), 0, cv0, j * comps * dim, comps * dim);
-            double[] mu = g.meansOf(group[j]);
-            for (int i = 0; i < comps * dim; i++) {
-                mu0[j * comps * dim + i] = mu[i] - xbar[j * dim + i % dim];
-            }
-        }
-        NDArray w = m.create(w0, new Shape(k, comps));
-        NDArray mu = m.create(mu0, new Shape(k, comps, dim));
-        NDArray cv = m.create(cv0, new Shape(k, comps, dim));
+        // the warm start: the current parameters
+        NDArray[] start = parameters(g, group, xbar, m);
+        NDArray w = start[0];
+        NDArray mu = start[1];
+        NDArray cv = start[2];
         NDList trace = new NDList();
         for (int it = 0; it < iterations; it++) {
             boolean hard = g.config().sinkhorn() && comps > 1;
@@ -156,17 +146,29 @@ final class BatchedDiagonalEm {
             g.store(group[j], wj, muj, cvj, Arrays.copyOfRange(res, o + width - iterations, o + width));
         }
         // the returned log-likelihood: the stored (blended, rounded) parameters on the same bank
+        NDArray[] stored = parameters(g, group, xbar, m);
+        NDArray[] fin = b.eStep(stored[0], stored[1], stored[2], false);
+        return HostCopies.doubles("ccdm.emLogLikelihood", fin[2]);
+    }
+
+    /** The group's weights (K, M), means relative to the bank means (K, M, D) and variances (K, M, D). */
+    private static NDArray[] parameters(GaussianMixture g, int[] group, double[] xbar, NDManager m) {
+        int k = group.length;
+        int comps = g.components();
+        int dim = g.dim();
+        double[] w = new double[k * comps];
+        double[] mu = new double[k * comps * dim];
+        double[] cv = new double[k * comps * dim];
         for (int j = 0; j < k; j++) {
-            System.arraycopy(g.weightsOf(group[j]), 0, w0, j * comps, comps);
-            System.arraycopy(g.covOf(group[j]), 0, cv0, j * comps * dim, comps * dim);
-            double[] muj = g.meansOf(group[j]);
+            System.arraycopy(g.weightsOf(group[j]), 0, w, j * comps, comps);
+            System.arraycopy(g.covOf(group[j]), 0, cv, j * comps * dim, comps * dim);
+            double[] mj = g.meansOf(group[j]);
             for (int i = 0; i < comps * dim; i++) {
-                mu0[j * comps * dim + i] = muj[i] - xbar[j * dim + i % dim];
+                mu[j * comps * dim + i] = mj[i] - xbar[j * dim + i % dim];
             }
         }
-        NDArray[] fin = b.eStep(m.create(w0, new Shape(k, comps)), m.create(mu0, new Shape(k, comps, dim)),
-                m.create(cv0, new Shape(k, comps, dim)), false);
-        return HostCopies.doubles("ccdm.emLogLikelihood", fin[2]);
+        return new NDArray[] {m.create(w, new Shape(k, comps)), m.create(mu, new Shape(k, comps, dim)),
+                m.create(cv, new Shape(k, comps, dim))};
     }
 
     /**

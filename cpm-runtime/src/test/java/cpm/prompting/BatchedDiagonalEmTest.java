@@ -82,7 +82,8 @@ class BatchedDiagonalEmTest {
     static void assertSame(GaussianMixture expected, GaussianMixture actual, String what) {
         for (int c = 0; c < expected.classes(); c++) {
             assertEquals(expected.fitted(c), actual.fitted(c), what + ": fitted " + c);
-            assertClose(new double[][] {expected.weights(c)}, new double[][] {actual.weights(c)}, what + ": weights " + c);
+            assertClose(new double[][] {expected.weights(c)}, new double[][] {actual.weights(c)},
+                    what + ": weights " + c);
             assertClose(expected.means(c), actual.means(c), what + ": means " + c);
             assertClose(expected.variances(c), actual.variances(c), what + ": variances " + c);
         }
