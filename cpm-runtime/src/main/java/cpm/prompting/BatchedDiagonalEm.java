@@ -7,11 +7,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import cpm.nn.HostCopies;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Comparator;
 
@@ -39,7 +41,25 @@ final class BatchedDiagonalEm {
     /** Values of [x, x^2] per group (32 MiB of float64): big enough that per-op costs vanish, small for caches. */
     static final long GROUP_VALUES = 1L << 22;
 
+    private final boolean single;
     private ByteBuffer buffer;
+
+    /** The float64 EM throughout (the reference). */
+    BatchedDiagonalEm() {
+        this(false);
+    }
+
+    /**
+     * @param single where the assignment is hard (classifier.em sinkhorn), store [x - xbar, (x - xbar)^2] in float32
+     *               and run the two products on it in float32 (half the bytes and twice the SIMD width); the E-step's
+     *               float32 error then only reaches the result through an argmax, and the M-step sums one-hot rows of
+     *               float32 values. Soft EM stays float64: there the E-step error (of order float32 eps times
+     *               sum_d x^2 / var, large for small variances) moves every responsibility, and the means by ~1e-6.
+     *               bytes and twice the SIMD width); parameters, Sinkhorn and the statistics' use stay float64
+     */
+    BatchedDiagonalEm(boolean single) {
+        this.single = single;
+    }
 
     /**
      * Fits {@code classes} of the mixture on their banks ({@code iterations} EM iterations each, warm-started),
@@ -54,7 +74,6 @@ final class BatchedDiagonalEm {
         if (iterations < 1) {
             throw new IllegalArgumentException("classifier.emIterations: found " + iterations + ", expected >= 1");
         }
-        int row = 2 * g.dim();
         Integer[] order = new Integer[classes.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -65,26 +84,42 @@ final class BatchedDiagonalEm {
         // largest banks first, so that a group pads little
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> -bank.count(classes[i])).thenComparingInt(i -> i));
         double[] out = new double[classes.length];
-        try (NDManager m = NDManager.newBaseManager()) {
-            int start = 0;
-            while (start < order.length) {
-                int nmax = bank.count(classes[order[start]]);
-                int k = (int) Math.max(1, Math.min(order.length - start, GROUP_VALUES / ((long) nmax * row)));
-                int[] group = new int[k];
-                for (int j = 0; j < k; j++) {
-                    group[j] = classes[order[start + j]];
-                }
-                double[] ll;
-                try (NDManager sub = m.newSubManager()) {
-                    ll = fitGroup(g, bank, group, nmax, iterations, sub);
-                }
-                for (int j = 0; j < k; j++) {
-                    out[order[start + j]] = ll[j];
-                }
-                start += k;
+        // one intra-op thread on this thread while it runs (OpenMP's thread count is the calling thread's setting):
+        // the ops here are too small for a pool, which on a loaded machine made the update 4x slower at two threads
+        // (bench/notes-gmm.md); with one the result also cannot depend on the thread count
+        try (NDManager m = NDManager.newBaseManager()) {   // (loads the engine before JniUtils is used)
+            int threads = JniUtils.getNumThreads();
+            JniUtils.setNumThreads(1);
+            try {
+                fitGroups(g, bank, classes, order, iterations, out, m);
+            } finally {
+                JniUtils.setNumThreads(threads);
             }
         }
         return out;
+    }
+
+    /** Fits classes[order[...]] group by group (groups of similar bank counts), writing out[order[...]]. */
+    private void fitGroups(GaussianMixture g, MemoryBank bank, int[] classes, Integer[] order, int iterations,
+                           double[] out, NDManager m) {
+        int row = 2 * g.dim();
+        int start = 0;
+        while (start < order.length) {
+            int nmax = bank.count(classes[order[start]]);
+            int k = (int) Math.max(1, Math.min(order.length - start, GROUP_VALUES / ((long) nmax * row)));
+            int[] group = new int[k];
+            for (int j = 0; j < k; j++) {
+                group[j] = classes[order[start + j]];
+            }
+            double[] ll;
+            try (NDManager sub = m.newSubManager()) {
+                ll = fitGroup(g, bank, group, nmax, iterations, sub);
+            }
+            for (int j = 0; j < k; j++) {
+                out[order[start + j]] = ll[j];
+            }
+            start += k;
+        }
     }
 
     /** One group: {@code nmax} the largest bank count in it. */
@@ -99,8 +134,9 @@ final class BatchedDiagonalEm {
             n[j] = bank.count(group[j]);
             equal &= n[j] == nmax;
         }
-        double[] xbar = fillBuffer(bank, group, n, nmax, dim);
-        NDArray xx = m.create(buffer, new Shape(k, nmax, 2L * dim), DataType.FLOAT64);
+        boolean f32 = single && g.config().sinkhorn() && comps > 1;
+        double[] xbar = fillBuffer(bank, group, n, nmax, dim, f32);
+        NDArray xx = m.create(buffer, new Shape(k, nmax, 2L * dim), f32 ? DataType.FLOAT32 : DataType.FLOAT64);
         double[] counts = new double[k];
         for (int j = 0; j < k; j++) {
             counts[j] = n[j];
@@ -176,9 +212,10 @@ final class BatchedDiagonalEm {
      *
      * @return the bank means xbar, (k, dim) row-major
      */
-    private double[] fillBuffer(MemoryBank bank, int[] group, int[] n, int nmax, int dim) {
+    private double[] fillBuffer(MemoryBank bank, int[] group, int[] n, int nmax, int dim, boolean f32) {
         int k = group.length;
-        long bytes = (long) k * nmax * 2 * dim * Double.BYTES;
+        int size = f32 ? Float.BYTES : Double.BYTES;
+        long bytes = (long) k * nmax * 2 * dim * size;
         if (buffer == null || buffer.capacity() < bytes) {
             // sized for the largest group this bank can form, so it is allocated once
             long most = Math.max(bytes, Math.min((long) bank.classes() * bank.capacity(),
@@ -187,7 +224,9 @@ final class BatchedDiagonalEm {
             buffer = ByteBuffer.allocateDirect(Math.toIntExact(most)).order(ByteOrder.nativeOrder());
         }
         buffer.clear();
-        DoubleBuffer out = buffer.asDoubleBuffer();
+        DoubleBuffer out = f32 ? null : buffer.asDoubleBuffer();
+        FloatBuffer outF = f32 ? buffer.asFloatBuffer() : null;
+        float[] rowF = new float[2 * dim];
         float[] x = new float[nmax * dim];
         double[] row = new double[2 * dim];
         double[] xbar = new double[k * dim];
@@ -207,15 +246,26 @@ final class BatchedDiagonalEm {
                     row[d] = v;
                     row[dim + d] = v * v;
                 }
-                out.put(row);
+                put(out, outF, row, rowF);
             }
             Arrays.fill(row, 0.0);
             for (int i = n[j]; i < nmax; i++) {
-                out.put(row);
+                put(out, outF, row, rowF);
             }
         }
         buffer.limit(Math.toIntExact(bytes));
         return xbar;
+    }
+
+    private static void put(DoubleBuffer out, FloatBuffer outF, double[] row, float[] rowF) {
+        if (out != null) {
+            out.put(row);
+            return;
+        }
+        for (int i = 0; i < row.length; i++) {
+            rowF[i] = (float) row[i];
+        }
+        outF.put(rowF);
     }
 
     /** The batched steps on one group's samples xx (K, N, 2D); mask (K, N, 1) or null when no row is padding. */
@@ -234,6 +284,15 @@ final class BatchedDiagonalEm {
             this.dim = g.dim();
         }
 
+        /** a x b in the bank's type (one operand is the bank), the result float64. */
+        NDArray product(NDArray a, NDArray b) {
+            DataType t = xx.getDataType();
+            if (t == DataType.FLOAT64) {
+                return a.matMul(b);
+            }
+            return a.toType(t, false).matMul(b.toType(t, false)).toType(DataType.FLOAT64, false);
+        }
+
         NDArray masked(NDArray a) {
             return mask == null ? a : a.mul(mask);
         }
@@ -250,7 +309,7 @@ final class BatchedDiagonalEm {
             NDArray coef = mu.mul(inv).mul(-2).concat(inv, 2);                        // (K, M, 2D)
             NDArray konst = v.log().add(mu.square().mul(inv)).sum(new int[] {2})
                     .mul(-0.5).sub(0.5 * dim * GaussianMixture.LOG_2PI);              // (K, M)
-            NDArray logp = xx.matMul(coef.transpose(0, 2, 1)).mul(-0.5).add(konst.expandDims(1));
+            NDArray logp = product(xx, coef.transpose(0, 2, 1)).mul(-0.5).add(konst.expandDims(1));
             NDArray a = logp.add(w.log().expandDims(1));
             NDArray max = a.max(new int[] {2}, true);
             NDArray lse = a.sub(max).exp().sum(new int[] {2}, true).log().add(max); // (K, N, 1)
@@ -281,7 +340,7 @@ final class BatchedDiagonalEm {
         /** M-step (Eq. 4) from the responsibilities; returns the new weights, centred means and variances. */
         NDArray[] mStep(NDArray resp, NDArray w, NDArray mu, NDArray cv) {
             NDArray nk = resp.sum(new int[] {1});                                       // (K, M)
-            NDArray stats = resp.transpose(0, 2, 1).matMul(xx);                          // (K, M, 2D)
+            NDArray stats = product(resp.transpose(0, 2, 1), xx);                         // (K, M, 2D)
             NDArray nk3 = nk.expandDims(2);
             NDArray mean = stats.get(new NDIndex(":, :, :" + dim)).div(nk3);
             NDArray var = stats.get(new NDIndex(":, :, " + dim + ":")).div(nk3).sub(mean.square()).maximum(0);

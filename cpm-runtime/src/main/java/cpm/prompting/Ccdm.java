@@ -36,7 +36,7 @@ public final class Ccdm {
     private long observed;                       // observe() calls so far: seeds the no-object sampling
     private double noObjectFraction = Double.NaN; // running share of unmatched queries (classifier.noObject prior)
     private final double[] lastLogLikelihood;    // per class, after its last fit (NaN: never fitted)
-    private final BatchedDiagonalEm batchedEm = new BatchedDiagonalEm();
+    private final BatchedDiagonalEm batchedEm = new BatchedDiagonalEm(true);
     // the engine EM on the CPU measured no faster than emFit at one thread and 2-5x slower at two on a loaded
     // machine (bench/README.md, gmm rows), so it is the default only where the engine runs on an accelerator
     private boolean batched = ai.djl.engine.Engine.getInstance().defaultDevice().isGpu();
