@@ -24,8 +24,8 @@ import java.util.SplittableRandom;
 /**
  * The {@code gmm} section of {@code ./cpm bench}: one CCDM EM update (Eq. 3-4, classifier.emIterations iterations
  * for every class with a full memory bank) at the tiny preset's sizes and the paper's, in rounds that alternate
- * emFit class by class ({@code Ccdm.maybeUpdate}, classes in parallel on the common pool: training's path on the
- * CPU for small banks), the batched engine EM ({@code BatchedDiagonalEm}: on a GPU and for large banks) and scikit-learn's GaussianMixture fitted
+ * emFit class by class ({@code Ccdm.maybeUpdate}, classes in parallel on the common pool: training's path on
+ * the CPU for small banks), the batched engine EM ({@code BatchedDiagonalEm}: on a GPU and for large banks) and scikit-learn's GaussianMixture fitted
  * class by class on the same banks from the same parameters (bench/reference/gmm_ref.py, one thread).
  */
 final class GmmBench {
@@ -136,7 +136,8 @@ final class GmmBench {
                     String id = sizes + " threads=" + t;
                     bench.add("gmm_update_ms", "ms", Stats.median(formerWall), String.format(Locale.ROOT,
                             "%s Ccdm.maybeUpdate with GaussianMixture.emFit class by class (training's path on the"
-                                    + " CPU below Ccdm.BATCHED_MIN_VALUES bank values) classes in parallel on the common pool (%d cores), wall, median of"
+                                    + " CPU below Ccdm.BATCHED_MIN_VALUES bank values), classes in parallel on the"
+                                    + " common pool (%d cores), wall, median of"
                                     + " %d rounds %s; process CPU median %.1f ms %s (10 ms resolution); load=%s", id,
                             Machine.cores(), formerWall.size(), fmt(formerWall), Stats.median(formerCpu),
                             fmt(formerCpu), Machine.load()));
