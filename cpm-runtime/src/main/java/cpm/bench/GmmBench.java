@@ -25,8 +25,9 @@ import java.util.SplittableRandom;
  * The {@code gmm} section of {@code ./cpm bench}: one CCDM EM update (Eq. 3-4, classifier.emIterations iterations
  * for every class with a full memory bank) at the tiny preset's sizes and the paper's, in rounds that alternate
  * emFit class by class ({@code Ccdm.maybeUpdate}, classes in parallel on the common pool: training's path on
- * the CPU for small banks), the batched engine EM ({@code BatchedDiagonalEm}: on a GPU and for large banks) and scikit-learn's GaussianMixture fitted
- * class by class on the same banks from the same parameters (bench/reference/gmm_ref.py, one thread).
+ * the CPU for small banks), the batched engine EM ({@code BatchedDiagonalEm}: on a GPU and for large banks) and
+ * scikit-learn's GaussianMixture fitted class by class on the same banks from the same parameters
+ * (bench/reference/gmm_ref.py, one thread).
  */
 final class GmmBench {
 
