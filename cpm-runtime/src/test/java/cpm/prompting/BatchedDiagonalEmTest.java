@@ -164,6 +164,8 @@ class BatchedDiagonalEmTest {
         int[] all = {0, 1, 2, 3};
         fitBothAndCompare(g, bank, all, 3, "first fit (blended)");
         fitBothAndCompare(g, bank, all, 3, "second fit");
+        // equal counts: no padding mask (the transposed Sinkhorn)
+        fitBothAndCompare(g, bank(4, 64, new int[] {64, 64, 64, 64}, 4), all, 3, "equal counts");
         GaussianMixture plain = mixture(4, 1e-2, 0.0, new GaussianMixture.Config(false, false, false, "unit", true,
                 false));
         fitBothAndCompare(plain, bank, all, 4, "sinkhorn, clamped, no momentum");
