@@ -84,9 +84,10 @@ final class BatchedDiagonalEm {
         // largest banks first, so that a group pads little
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> -bank.count(classes[i])).thenComparingInt(i -> i));
         double[] out = new double[classes.length];
-        // one intra-op thread on this thread while it runs (OpenMP's thread count is the calling thread's setting):
-        // the ops here are too small for a pool, which on a loaded machine made the update 4x slower at two threads
-        // (bench/notes-gmm.md); with one the result also cannot depend on the thread count
+        // one intra-op thread on this thread while it runs (OpenMP's thread count is the calling thread's setting, as
+        // ParallelRuns relies on; MKL's is process wide for these few hundred ms): the ops here are too small for a
+        // pool, which on a loaded machine made the update 4x slower at two threads (bench/notes-gmm.md); with one,
+        // the result cannot depend on the thread count either
         try (NDManager m = NDManager.newBaseManager()) {   // (loads the engine before JniUtils is used)
             int threads = JniUtils.getNumThreads();
             JniUtils.setNumThreads(1);
