@@ -7,7 +7,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import cpm.data.Datasets;
 import cpm.dsl.Presets;
 import cpm.dsl.Recipe;
-import cpm.prompting.Ccdm;
 import cpm.train.LinearAssignment;
 import cpm.train.TrainingSession;
 
@@ -121,8 +120,7 @@ public final class Benchmarks {
             new EvalBench(this, options.reference, log).run(Presets.get("tiny"), options.threads);
         }
         if (options.runs("gmm")) {
-            gmmUpdate("tiny", Presets.get("tiny"), -1);
-            gmmUpdate("paper", Presets.get("paper-avss"), 71);  // AVSBench-Semantics: 70 classes + background
+            new GmmBench(this, options, log).run();
         }
         if (options.runs("memory")) {
             memory(Presets.get("tiny"), options.threads.get(0));
@@ -468,60 +466,6 @@ public final class Benchmarks {
         }
         return new double[] {Stats.median(us),
                 Stats.median(wall), sink, us.size(), per};
-    }
-
-    /**
-     * One CCDM EM update (Eq. 3-4: classifier.emIterations iterations for every class, in parallel as the session
-     * runs it) with a full memory bank of unit vectors drawn around random class centres.
-     *
-     * @param numClasses C (background included), or -1 for the recipe's data set
-     */
-    public double gmmUpdate(String label, Recipe r, int numClasses) {
-        int c = numClasses > 0 ? numClasses : Datasets.open(r, "train").classes().size();
-        int dim = r.gmmDim();
-        ai.djl.ndarray.NDManager scratch = ai.djl.ndarray.NDManager.newBaseManager();
-        Ccdm ccdm = new Ccdm(r.classifier(), dim, c, new cpm.nn.Weights(scratch, options.seed).child("gmm"),
-                options.seed);
-        int cap = r.classifier().bankSize();
-        SplittableRandom rng = new SplittableRandom(options.seed);
-        for (int k = 0; k <= c; k++) {
-            double[] centre = new double[dim];
-            for (int d = 0; d < dim; d++) {
-                centre[d] = rng.nextGaussian();
-            }
-            float[][] rowsK = new float[cap][dim];
-            int[] cls = new int[cap];
-            for (int i = 0; i < cap; i++) {
-                double norm = 0;
-                double[] v = new double[dim];
-                for (int d = 0; d < dim; d++) {
-                    v[d] = centre[d] + 0.5 * rng.nextGaussian();
-                    norm += v[d] * v[d];
-                }
-                norm = Math.sqrt(norm);
-                for (int d = 0; d < dim; d++) {
-                    rowsK[i][d] = (float) (v[d] / norm);
-                }
-                cls[i] = k;
-            }
-            ccdm.bank().push(rowsK, cls);
-        }
-        int interval = r.classifier().updateInterval();
-        int reps = dim * (long) (c + 1) * cap > 5_000_000 ? 3 : 10;
-        double[] ms = new double[reps];
-        ccdm.maybeUpdate(interval);                 // warm-up (the first fit takes the EM result as it is)
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            ccdm.maybeUpdate(interval * (i + 2L));
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        scratch.close();
-        double med = Stats.median(ms);
-        add("gmm_update_ms", "ms", med, String.format(Locale.ROOT,
-                "sizes=%s classes=%d(+no-object) M=%d D_q=%d bank=%d/class em_iterations=%d median of %d"
-                        + " (parallel over classes, %d cores) load=%s", label, c, r.classifier().components(),
-                dim, cap, r.classifier().emIterations(), reps, Machine.cores(), Machine.load()));
-        return med;
     }
 
     /** Resident memory after rssSteps of tiny and (--long) after rssLongSteps, and their ratio. */

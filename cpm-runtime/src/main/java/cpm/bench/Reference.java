@@ -95,6 +95,11 @@ public final class Reference {
         }
     }
 
+    /** scikit-learn's GaussianMixture fitted class by class on the banks of {@code file} (see GmmBench), one thread. */
+    public List<BenchRow> gmm(Path file) throws IOException {
+        return run(List.of(dir.resolve("gmm_ref.py").toString(), file.toString()), 600, 1);
+    }
+
     /**
      * Runs a reference script with torch's OpenMP pool at {@code threads} and OpenBLAS on one thread: Debian's torch
      * multiplies in OpenBLAS, whose own pool ignores torch.set_num_threads; sized like OpenMP's, the two pools

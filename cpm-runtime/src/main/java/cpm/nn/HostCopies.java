@@ -24,6 +24,11 @@ public final class HostCopies {
         return (a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false)).toFloatArray();
     }
 
+    public static double[] doubles(String site, NDArray a) {
+        count(site);
+        return (a.getDataType() == DataType.FLOAT64 ? a : a.toType(DataType.FLOAT64, false)).toDoubleArray();
+    }
+
     public static long[] longs(String site, NDArray a) {
         count(site);
         return (a.getDataType() == DataType.INT64 ? a : a.toType(DataType.INT64, false)).toLongArray();

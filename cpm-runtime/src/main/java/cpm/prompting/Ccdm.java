@@ -18,8 +18,9 @@ import java.util.SplittableRandom;
  * labels right, GMMSeg's rule), and a bounded, seeded random sample of the unmatched ones
  * ({@code classifier.noObjectSamples} per call) enters it under the no-object class.
  * Every {@code classifier.updateInterval} steps, EM ({@code classifier.emIterations} iterations, warm-started,
- * blended with {@code classifier.momentum}) refits every class that has at least 2M samples in the bank (classes
- * in parallel: pure Java, no engine calls, the same result as in sequence).
+ * blended with {@code classifier.momentum}) refits every class that has at least 2M samples in the bank: class by
+ * class in parallel (pure Java, the same result as in sequence), or, for diagonal covariances on a GPU or for large
+ * banks, all at once on the engine ({@link BatchedDiagonalEm}).
  */
 public final class Ccdm {
 
@@ -35,6 +36,13 @@ public final class Ccdm {
     private long observed;                       // observe() calls so far: seeds the no-object sampling
     private double noObjectFraction = Double.NaN; // running share of unmatched queries (classifier.noObject prior)
     private final double[] lastLogLikelihood;    // per class, after its last fit (NaN: never fitted)
+    private final BatchedDiagonalEm batchedEm = new BatchedDiagonalEm(true);
+    // on the CPU the engine EM is 0.6-0.75x emFit's wall time at the paper's sizes (72 x 2048 x 256 bank values)
+    // and 1.6-1.8x at tiny's (10 x 512 x 64), where per-op costs dominate (bench/notes-gmm.md): so it runs where
+    // the due banks hold at least BATCHED_MIN_VALUES values, or always on an accelerator; null: that rule
+    static final long BATCHED_MIN_VALUES = 1L << 22;
+    private final boolean gpu = ai.djl.engine.Engine.getInstance().defaultDevice().isGpu();
+    private Boolean batched;
 
     /**
      * @param numClasses C, background included, no-object excluded; the mixture has C + 1 classes
@@ -172,11 +180,32 @@ public final class Ccdm {
         }
         int need = 2 * gmm.components();
         int[] due = java.util.stream.IntStream.rangeClosed(0, numClasses).filter(c -> bank.count(c) >= need).toArray();
-        // classes are independent, so fitting them in parallel gives the same result as in sequence
-        java.util.Arrays.stream(due).parallel()
-                .forEach(c -> lastLogLikelihood[c] = gmm.emFit(c, bank.samples(c), emIterations));
+        long values = 0;
+        for (int c : due) {
+            values += (long) bank.count(c) * gmm.dim();
+        }
+        boolean engine = batched != null ? batched : gpu || values >= BATCHED_MIN_VALUES;
+        if (gmm.fullCovariance() || !engine) {
+            // classes are independent, so fitting them in parallel gives the same result as in sequence
+            java.util.Arrays.stream(due).parallel()
+                    .forEach(c -> lastLogLikelihood[c] = gmm.emFit(c, bank.samples(c), emIterations));
+        } else if (due.length > 0) {
+            double[] ll = batchedEm.fit(gmm, bank, due, emIterations);
+            for (int i = 0; i < due.length; i++) {
+                lastLogLikelihood[due[i]] = ll[i];
+            }
+        }
         gmm.shareVariance();
         return due.length > 0;
+    }
+
+    /**
+     * Fits diagonal covariances with the batched engine EM (true) or with emFit class by class (false); null: the
+     * default rule (engine on a GPU or for at least BATCHED_MIN_VALUES due bank values). Both give the same
+     * parameters within float tolerance (BatchedDiagonalEmTest).
+     */
+    public void useBatchedEm(Boolean on) {
+        this.batched = on;
     }
 
     /**

@@ -38,8 +38,10 @@ import java.util.SplittableRandom;
  */
 public final class GaussianMixture {
 
-    private static final double LOG_2PI = Math.log(2 * Math.PI);
-    private static final double MIN_WEIGHT = 1e-10;
+    static final double LOG_2PI = Math.log(2 * Math.PI);
+    static final double MIN_WEIGHT = 1e-10;
+    /** A component with less responsibility than this keeps its mean and covariance in the M-step. */
+    static final double EMPTY = 1e-8;
 
     private final int classes;
     private final int components;
@@ -181,7 +183,7 @@ public final class GaussianMixture {
     }
 
     /** What is added to every stored diagonal variance when a density is evaluated. */
-    private double epsilon() {
+    double epsilon() {
         return config.additive() && !full ? floor : 0.0;
     }
 
@@ -442,6 +444,17 @@ public final class GaussianMixture {
             }
             mStep(x, n, resp, w, mu, cv);
         }
+        store(cls, w, mu, cv, trace);
+        return eStep(x, n, weights[cls], means[cls], cov[cls], resp) / n;
+    }
+
+    /**
+     * The end of an EM fit (shared by {@link #emFit} and {@link BatchedDiagonalEm}): blends the EM result
+     * {@code w, mu, cv} into the class's parameters with momentum (the first fit replaces them unless
+     * classifier.firstFit is blend), renormalises the means (unitMeans), rounds everything to float32 and marks
+     * the class fitted. {@code w} is modified.
+     */
+    void store(int cls, double[] w, double[] mu, double[] cv, double[] trace) {
         lastTrace[cls] = trace;
         // replacing the random initialisation at the first fit puts every class's means where the early, still
         // undifferentiated features of all classes lie; blending keeps the random prototypes apart a while
@@ -475,7 +488,19 @@ public final class GaussianMixture {
         }
         fitted[cls] = true;
         invalidate(cls);
-        return eStep(x, n, weights[cls], means[cls], cov[cls], resp) / n;
+    }
+
+    /** The class's current weights, means and variances (the arrays themselves, read-only: for the batched EM). */
+    double[] weightsOf(int cls) {
+        return weights[cls];
+    }
+
+    double[] meansOf(int cls) {
+        return means[cls];
+    }
+
+    double[] covOf(int cls) {
+        return cov[cls];
     }
 
     /** Mean bank log-likelihood at the start of each EM iteration of the class's last {@link #emFit}. */
@@ -602,7 +627,7 @@ public final class GaussianMixture {
                 nk += resp[i * components + m];
             }
             w[m] = Math.max(nk / n, MIN_WEIGHT);
-            if (nk < 1e-8) {
+            if (nk < EMPTY) {
                 continue; // an empty component keeps its mean and covariance
             }
             double[] mean = new double[dim];

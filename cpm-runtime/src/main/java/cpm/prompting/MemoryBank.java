@@ -79,6 +79,16 @@ public final class MemoryBank {
         return out;
     }
 
+    /** Copies the stored rows of a class, oldest first, into {@code dst} (count * dim values) without new arrays. */
+    void copyTo(int cls, float[] dst) {
+        check(cls);
+        int n = count[cls];
+        int start = (head[cls] - n + capacity) % capacity;
+        int first = Math.min(n, capacity - start); // the ring's tail, then its wrapped head
+        System.arraycopy(rows[cls], start * dim, dst, 0, first * dim);
+        System.arraycopy(rows[cls], 0, dst, first * dim, (n - first) * dim);
+    }
+
     public void clear() {
         java.util.Arrays.fill(head, 0);
         java.util.Arrays.fill(count, 0);
