@@ -50,7 +50,7 @@ final class Bf16Kernels {
                 + "), None, [" + stride + ", " + stride + "], [" + padding + ", " + padding + "], [1, 1], 1)", x, w);
     }
 
-    private static NDArray run(String name, String expr, NDArray x, NDArray y) {
+    static NDArray run(String name, String expr, NDArray x, NDArray y) {
         PtSymbolBlock block = (PtSymbolBlock) MODULES.computeIfAbsent(name,
                 n -> load(n, "torch.to(" + expr + ", " + FP32 + ")")).getBlock();
         // training = true: DJL then runs the module with autograd on (it is off for inference calls)

@@ -1,5 +1,6 @@
 package cpm.train;
 
+import cpm.nn.GridSample;
 import cpm.nn.Scalars;
 
 import ai.djl.ndarray.NDArray;
@@ -54,39 +55,16 @@ public final class PointSampler {
         return xs.length;
     }
 
-    /** Samples (M,h,w) maps at the points: (M,P), in the maps' manager. */
+    /** Samples (M,h,w) maps at the points: (M,P), in the maps' manager (one grid_sample kernel, {@link GridSample}). */
     public NDArray sample(NDArray maps) {
-        long m = maps.getShape().get(0);
-        int h = (int) maps.getShape().get(1);
-        int w = (int) maps.getShape().get(2);
         int p = xs.length;
-        NDArray flat = maps.reshape(m, (long) h * w);
-        NDManager mgr = maps.getManager();
-        NDArray out = null;
-        for (int corner = 0; corner < 4; corner++) {
-            long[] idx = new long[p];
-            float[] wt = new float[p];
-            for (int i = 0; i < p; i++) {
-                double x = xs[i] * w - 0.5;
-                double y = ys[i] * h - 0.5;
-                int x0 = (int) Math.floor(x);
-                int y0 = (int) Math.floor(y);
-                int cx = x0 + (corner & 1);
-                int cy = y0 + (corner >> 1);
-                double wx = (corner & 1) == 1 ? x - x0 : 1 - (x - x0);
-                double wy = (corner >> 1) == 1 ? y - y0 : 1 - (y - y0);
-                boolean inside = cx >= 0 && cx < w && cy >= 0 && cy < h;
-                idx[i] = inside ? (long) cy * w + cx : 0;
-                wt[i] = inside ? (float) (wx * wy) : 0f;
-            }
-            // a gather along the pixels with the points' indices broadcast over the rows (no copy): libtorch's
-            // advanced indexing of the same columns took ~10x longer at paper shapes (2600 x 3136 maps, 12544
-            // points: 3.4 s of a 11 s step; bench/NOTES.md, change 20); the values are the same copies
-            NDArray cols = mgr.create(idx).reshape(1, p).broadcast(new Shape(m, p));
-            NDArray term = flat.gather(cols, 1).mul(mgr.create(wt).reshape(1, p));
-            out = out == null ? term : out.add(term);
+        float[] g = new float[2 * p];
+        for (int i = 0; i < p; i++) { // [0, 1) -> [-1, 1): grid_sample's coordinates without align_corners
+            g[2 * i] = (float) (2 * xs[i] - 1);
+            g[2 * i + 1] = (float) (2 * ys[i] - 1);
         }
-        return out;
+        NDArray grid = maps.getManager().create(g, new Shape(1, 1, p, 2));
+        return GridSample.shared(maps.toType(DataType.FLOAT32, false), grid);
     }
 
     /**
