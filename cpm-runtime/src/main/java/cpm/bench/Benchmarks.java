@@ -111,7 +111,7 @@ public final class Benchmarks {
             }
         }
         if (options.runs("paper")) {
-            PaperShapeBench.run(this);
+            PaperShapeBench.run(this, options, log);
         }
         if (options.runs("epoch")) {
             new FirstEpochBench(this).run(options.threads);

@@ -32,6 +32,14 @@ public final class Reference {
         this.dir = dir;
     }
 
+    Path python() {
+        return python;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
     /** The reference folder next to the launcher (-Dcpm.root) or under the working directory; null if absent. */
     public static Path locate() {
         for (String base : new String[] {System.getProperty("cpm.root"), System.getProperty("user.dir")}) {
@@ -130,6 +138,11 @@ public final class Reference {
         if (p.exitValue() != 0) {
             throw new IOException("reference " + String.join(" ", cmd) + " exited with " + p.exitValue());
         }
+        return rows(out, "reference " + args.get(0));
+    }
+
+    /** The {@code name,unit,value,detail} rows a child process printed (a header line is skipped). */
+    static List<BenchRow> rows(String out, String what) throws IOException {
         List<BenchRow> rows = new ArrayList<>();
         for (String line : out.split("\n")) {
             String[] f = line.split(",", 4);
@@ -139,7 +152,7 @@ public final class Reference {
                             : f[3];
                     rows.add(new BenchRow(f[0], f[1], Double.parseDouble(f[2]), d));
                 } catch (NumberFormatException e) {
-                    throw new IOException("reference " + args.get(0) + ": unreadable row \"" + line + "\"");
+                    throw new IOException(what + ": unreadable row \"" + line + "\"");
                 }
             }
         }

@@ -49,6 +49,11 @@ public final class CpuKernels {
         return cpu && imageBackbone.equals("resnet50");
     }
 
+    /** Whether this process has run a convolution (after which the cap can no longer take effect). */
+    public static boolean convolved() {
+        return convolved;
+    }
+
     /** Called by {@link Conv} before every convolution: after the first, the cap can no longer take effect. */
     static void convolving() {
         convolved = true;
