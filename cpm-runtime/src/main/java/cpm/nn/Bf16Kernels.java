@@ -1,123 +1,30 @@
 package cpm.nn;
 
-import ai.djl.Model;
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.training.ParameterStore;
-
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * The bfloat16 kernels of {@link Precision}. DJL 0.36.0's PyTorch JNI has no bfloat16 in its dtype table (a
  * {@code toType(BFLOAT16)} aborts the JVM), and its ops on a bfloat16 tensor it cannot name lose the autograd
- * graph; TorchScript has bfloat16. So each kernel is a tiny TorchScript module that casts its float32 operands to
- * bfloat16, runs the op and returns float32, all inside libtorch, where autograd records the casts: gradients
- * reach the float32 inputs and weights as float32. The modules are written here as TorchScript archives (source
- * code, no weights; the format torch.jit.save writes) and loaded by DJL, so nothing is downloaded or prebuilt.
+ * graph; TorchScript has bfloat16. So each kernel is a {@link ScriptKernels} module that casts its float32 operands
+ * to bfloat16, runs the op and returns float32, all inside libtorch, where autograd records the casts: gradients
+ * reach the float32 inputs and weights as float32.
  */
 final class Bf16Kernels {
 
-    /** c10::ScalarType codes TorchScript's serialised source uses for dtypes. */
+    /** c10::ScalarType code TorchScript's serialised source uses for bfloat16. */
     private static final int BF16 = 15;
-    private static final int FP32 = 6;
-
-    /** The loaded kernels, for the life of the process: DJL's finalizer frees a Model nobody holds (block too). */
-    private static final Map<String, Model> MODULES = new ConcurrentHashMap<>();
 
     private Bf16Kernels() {
     }
 
     /** a @ b (batched like torch.matmul) in bfloat16, float32 result. */
     static NDArray matMul(NDArray a, NDArray b) {
-        return run("matmul", "torch.matmul(torch.to(x, " + BF16 + "), torch.to(y, " + BF16 + "))", a, b);
+        return ScriptKernels.run("matmul", "torch.matmul(torch.to(x, " + BF16 + "), torch.to(y, " + BF16 + "))", a, b);
     }
 
     /** conv2d without bias (NCHW), square stride and padding, in bfloat16, float32 result. */
     static NDArray conv2d(NDArray x, NDArray w, long stride, long padding) {
-        return run("conv_s" + stride + "_p" + padding, "torch.conv2d(torch.to(x, " + BF16 + "), torch.to(y, " + BF16
-                + "), None, [" + stride + ", " + stride + "], [" + padding + ", " + padding + "], [1, 1], 1)", x, w);
-    }
-
-    static NDArray run(String name, String expr, NDArray x, NDArray y) {
-        PtSymbolBlock block = (PtSymbolBlock) MODULES.computeIfAbsent(name,
-                n -> load(n, "torch.to(" + expr + ", " + FP32 + ")")).getBlock();
-        // training = true: DJL then runs the module with autograd on (it is off for inference calls)
-        return block.forward(new ParameterStore(x.getManager(), false), new NDList(unnamed(x), unnamed(y)), true)
-                .singletonOrThrow();
-    }
-
-    /** DJL passes a named array such as a parameter ("conv.weight") as a dict; an unnamed view goes as a tensor. */
-    private static NDArray unnamed(NDArray a) {
-        return a.getName() == null ? a : a.reshape(a.getShape());
-    }
-
-    private static Model load(String name, String body) {
-        try {
-            Path dir = Files.createTempDirectory("cpm-bf16-");
-            Path file = dir.resolve(name + ".pt");
-            Files.write(file, archive(name, body));
-            try {
-                Model model = Model.newInstance(name, "PyTorch");
-                model.load(dir, name, Map.of("trainParam", "true")); // libtorch reads the file into memory
-                return model;
-            } finally {
-                Files.deleteIfExists(file);
-                Files.deleteIfExists(dir);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("bf16 kernel " + name + ": " + e.getMessage(), e);
-        } catch (MalformedModelException e) {
-            throw new IllegalStateException("bf16 kernel " + name + " did not load: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * A TorchScript archive (serialisation format 3) of a module whose forward(x, y) returns {@code body}: the
-     * module's source, its pickled object (no attributes but {@code training}) and an empty constants table.
-     */
-    static byte[] archive(String name, String body) throws IOException {
-        String cls = "K";
-        String code = "class " + cls + "(Module):\n  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
-                + "  def forward(self: __torch__." + cls + ",\n    x: Tensor,\n    y: Tensor) -> Tensor:\n"
-                + "    return " + body + "\n";
-        ByteArrayOutputStream pkl = new ByteArrayOutputStream();
-        pkl.write(new byte[] {(byte) 0x80, 2});                                   // PROTO 2
-        pkl.write(("c__torch__\n" + cls + "\n").getBytes(StandardCharsets.US_ASCII)); // GLOBAL __torch__.K
-        pkl.write(new byte[] {')', (byte) 0x81, '}', '(', 'X', 8, 0, 0, 0});       // () NEWOBJ {} MARK str(8)
-        pkl.write("training".getBytes(StandardCharsets.US_ASCII));
-        pkl.write(new byte[] {(byte) 0x88, 'u', 'b', '.'});                       // True SETITEMS BUILD STOP
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipOutputStream z = new ZipOutputStream(out)) {
-            entry(z, name + "/data.pkl", pkl.toByteArray());
-            entry(z, name + "/code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
-            entry(z, name + "/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
-            entry(z, name + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        return out.toByteArray();
-    }
-
-    private static void entry(ZipOutputStream z, String name, byte[] b) throws IOException {
-        ZipEntry e = new ZipEntry(name);
-        e.setMethod(ZipEntry.STORED); // torch's reader wants stored records
-        e.setSize(b.length);
-        e.setCompressedSize(b.length);
-        CRC32 crc = new CRC32();
-        crc.update(b);
-        e.setCrc(crc.getValue());
-        z.putNextEntry(e);
-        z.write(b);
-        z.closeEntry();
+        return ScriptKernels.run("conv_s" + stride + "_p" + padding, "torch.conv2d(torch.to(x, " + BF16
+                + "), torch.to(y, " + BF16 + "), None, [" + stride + ", " + stride + "], [" + padding + ", " + padding + "], [1, 1], 1)", x, w);
     }
 }

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
  * Bilinear sampling of maps at points with zeros outside (torch's grid_sample, align_corners false), as one libtorch
  * kernel: DJL 0.36.0's JNI has no grid_sample, and written as four gathers, products and sums of (M, P) tensors it
  * took ~5 s of an 11 s paper-avss step (2600 maps of 56 x 56, 12544 points; bench/NOTES.md, change 20). The kernel
- * is a TorchScript module like those of {@link Bf16Kernels}, so autograd records it.
+ * is a {@link ScriptKernels} module, so autograd records it.
  */
 public final class GridSample {
 
@@ -23,7 +23,7 @@ public final class GridSample {
     public static NDArray shared(NDArray maps, NDArray grid) {
         Shape s = maps.getShape();
         NDArray x = maps.reshape(s.get(0), 1, s.get(1), s.get(2));
-        NDArray out = Bf16Kernels.run("grid_sample_shared", "torch.grid_sampler(x, torch.expand(y, [torch.size(x, 0), "
+        NDArray out = ScriptKernels.run("grid_sample_shared", "torch.grid_sampler(x, torch.expand(y, [torch.size(x, 0), "
                 + "1, torch.size(y, 2), 2]), 0, 0, False)", x, grid);
         return out.reshape(s.get(0), grid.getShape().get(2));
     }

@@ -6,7 +6,6 @@ import cpm.io.AtomicFiles;
 import cpm.train.History;
 import cpm.train.PredictionPictures;
 import cpm.train.TrainingSession;
-import cpm.train.loop.TimeLeft;
 import cpm.train.loop.RunFolder;
 import cpm.train.loop.RunLock;
 import cpm.train.loop.TrainRun;
@@ -127,19 +126,12 @@ public final class AblateCommand implements Callable<Integer> {
             }
         }
         String what = "ablation table " + table;
-        RowRun[] done;
-        if (cluster != null) {
-            done = cluster.train(what, jobs);
-        } else if (parallel == 1) {
-            done = oneAfterAnother(what, jobs, stop);
-        } else {
-            ParallelRuns.Outcome o = new ParallelRuns(what, Math.min(parallel, jobs.size()), !noProgress, stop)
-                    .run(jobs);
-            if (o.interrupted() != null) {
-                return o.interrupted();
-            }
-            done = o.results();
+        ParallelRuns.Outcome o = ParallelRuns.execute(what, jobs, parallel, !noProgress, stop,
+                j -> "row " + j.row() + ", seed " + j.seed(), cluster);
+        if (o.interrupted() != null) {
+            return o.interrupted();
         }
+        RowRun[] done = o.results();
         StringBuilder csv = new StringBuilder("row,seed,miou,fbeta,sts,miou_silenced,protocol\n");
         Map<String, double[][]> results = new LinkedHashMap<>();
         Map<String, History> stsCurves = new LinkedHashMap<>();
@@ -194,22 +186,6 @@ public final class AblateCommand implements Callable<Integer> {
 
     /** One run of a row: its final test scores and its history. */
     public record RowRun(TrainingSession.EvalResult test, TrainingSession.EvalResult silenced, History history) {
-    }
-
-    /** The runs one after another, each with its progress bar. */
-    private RowRun[] oneAfterAnother(String what, List<ParallelRuns.Job> jobs, StopSignals stop) {
-        RowRun[] done = new RowRun[jobs.size()];
-        long t0 = System.nanoTime();
-        for (int i = 0; i < jobs.size(); i++) {
-            ParallelRuns.Job job = jobs.get(i);
-            // the time left from the runs finished so far (every run has the same steps)
-            double left = TimeLeft.estimate((System.nanoTime() - t0) / 1e9, i, jobs.size() - i);
-            Cli.err().println(String.format(Locale.ROOT, "%s: run %d/%d, row %s, seed %d (%s)", what, i + 1,
-                    jobs.size(), job.row(), job.seed(), i == 0 ? "time left known after the first run"
-                            : "about " + TimeLeft.format(left) + " left"));
-            done[i] = runOne(job.recipe(), job.dir(), !noProgress, stop, Cli.err());
-        }
-        return done;
     }
 
     /** Trains one row's recipe for its optim.steps in {@code runDir} and evaluates it, as {@code ./cpm train} does. */

@@ -36,6 +36,22 @@ public final class ParallelRuns {
     record Outcome(AblateCommand.RowRun[] results, Integer interrupted) {
     }
 
+    /**
+     * Where a command's runs go (ablate, sweep): one task each on {@code cluster} (--spark), one after another in
+     * this thread ({@link SequentialRuns}, {@code label} words each run in its line), or {@code parallel} side by
+     * side in this process. The results come back in the jobs' order whichever it is.
+     */
+    static Outcome execute(String what, List<Job> jobs, int parallel, boolean progress, StopSignals stop,
+                           java.util.function.Function<Job, String> label, Cluster cluster) {
+        if (cluster != null) {
+            return new Outcome(cluster.train(what, jobs), null);
+        }
+        if (parallel == 1) {
+            return new SequentialRuns(what, progress, stop, label).run(jobs);
+        }
+        return new ParallelRuns(what, Math.min(parallel, jobs.size()), progress, stop).run(jobs);
+    }
+
     /** The options every multi-run command shares: --seeds K, --parallel K, and --spark (not with --parallel). */
     static void checkCounts(int seeds, int parallel, String spark) {
         if (seeds < 1) {

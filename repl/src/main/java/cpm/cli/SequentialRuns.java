@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * A sweep's trainings one after another in this thread, each with its progress bar and a line before it saying
+ * Trainings one after another in this thread (ablate, sweep), each with its progress bar and a line before it saying
  * which run it is and about how long the rest will take. A signal stops the run in progress at its next step
  * ({@link StopSignals}: the run throws, the command reports where it stopped).
  */

@@ -19,15 +19,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * {@code ./cpm sweep RECIPE --set FIELD=V1,V2,... [--set ...] --seeds K}: trains every point of the grid the
  * {@code --set} lists span (their cross product) under K seeds, each run as {@code ./cpm train --set ...} would
  * train it, into {@code OUT/<point>-seed<S>}, and writes the table of results ({@link SweepResults}). The whole grid
- * is checked before the first training. The runs are one list of jobs handed to {@link #execute}, the only place
- * that decides where they run.
+ * is checked before the first training. The runs are one list of jobs handed to {@link ParallelRuns#execute}, the one
+ * place (shared with ablate) that decides where they run.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = "Train a grid of recipe field values (the cross product of the --set lists) over seeds and "
@@ -115,7 +114,8 @@ final class SweepCommand implements Callable<Integer> {
         // the cluster first: a --spark that cannot start leaves no folder behind
         try (Cluster cluster = spark == null ? null : Cluster.connect(spark);
              RunLock lock = new RunFolder(dir).lock("--out", "sweep")) { // each run locks its own folder too
-            ParallelRuns.Outcome o = execute(jobs, stop, labels::get, cluster);
+            ParallelRuns.Outcome o = ParallelRuns.execute("sweep", jobs, parallel, !noProgress, stop, labels::get,
+                    cluster);
             if (o.interrupted() != null) {
                 return o.interrupted();
             }
@@ -127,23 +127,6 @@ final class SweepCommand implements Callable<Integer> {
                     "Sweep of " + base.name() + " (" + seeds + " seed(s), mean +- sd)", Cli.out());
         }
         return 0;
-    }
-
-    /**
-     * Runs the trainings and returns their results in the jobs' order (or the exit status of a signal stop): one
-     * after another, {@code --parallel K} side by side in this process, or one task each on a cluster
-     * ({@code --spark}). The only place that decides where the runs go; the grid before it and the results after it
-     * do not depend on it.
-     */
-    private ParallelRuns.Outcome execute(List<ParallelRuns.Job> jobs, StopSignals stop,
-                                         Function<ParallelRuns.Job, String> label, Cluster cluster) {
-        if (cluster != null) {
-            return new ParallelRuns.Outcome(cluster.train("sweep", jobs), null);
-        }
-        if (parallel == 1) {
-            return new SequentialRuns("sweep", !noProgress, stop, label).run(jobs);
-        }
-        return new ParallelRuns("sweep", Math.min(parallel, jobs.size()), !noProgress, stop).run(jobs);
     }
 
     /** {@code --steps} and {@code --threads} on a point's recipe, after its --set values, as train applies them. */
